@@ -1,0 +1,1 @@
+"""The command line (``qnets``); figure modules and the reproduction report build on it."""

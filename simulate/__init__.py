@@ -1,0 +1,42 @@
+"""Numerics for training quantized nets: grids, problems, methods, schedules, Monte Carlo.
+
+Everything is whole-array numpy over a leading chain axis ``(n_chains, d)``; randomness is
+always an explicit ``numpy.random.Generator`` or integer seed.
+"""
+
+from simulate.domain import Box
+from simulate.estimate import Estimate
+from simulate.grid import Grid, hard_sigmoid
+from simulate.methods import SGD, BinaryConnect, Method, Rounding, StochasticRounding, method_by_name
+from simulate.monte_carlo import RunResult, log_checkpoints, run
+from simulate.noise import GaussianNoise, UniformNoise
+from simulate.problems import LeastSquaresMinibatch, Logistic, MultiWell2D, Problem, Quadratic, TiltedDoubleWell
+from simulate.schedules import constant, inverse_sqrt, inverse_time, schedule_by_name
+
+__all__ = [
+    "SGD",
+    "BinaryConnect",
+    "Box",
+    "Estimate",
+    "GaussianNoise",
+    "Grid",
+    "LeastSquaresMinibatch",
+    "Logistic",
+    "Method",
+    "MultiWell2D",
+    "Problem",
+    "Quadratic",
+    "Rounding",
+    "RunResult",
+    "StochasticRounding",
+    "TiltedDoubleWell",
+    "UniformNoise",
+    "constant",
+    "hard_sigmoid",
+    "inverse_sqrt",
+    "inverse_time",
+    "log_checkpoints",
+    "method_by_name",
+    "run",
+    "schedule_by_name",
+]

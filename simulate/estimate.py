@@ -1,0 +1,42 @@
+"""Monte Carlo estimates with their standard errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A sample mean with its standard error ``s / sqrt(n)`` (NaN when ``n == 1``).
+
+    ``mean`` and ``stderr`` are floats or arrays of one shape (one entry per checkpoint).
+    """
+
+    mean: float | np.ndarray
+    stderr: float | np.ndarray
+    n: int
+
+    @classmethod
+    def from_samples(cls, samples: np.ndarray, axis: int = 0) -> Estimate:
+        """Mean and standard error along ``axis``."""
+        samples = np.asarray(samples, dtype=float)
+        n = samples.shape[axis]
+        if n < 1:
+            raise ValueError("samples must hold at least one value along axis")
+        mean = samples.mean(axis=axis)
+        stderr = samples.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
+        return cls(mean, stderr, n)
+
+    def upper(self, z: float) -> float | np.ndarray:
+        """``mean + z * stderr``: an upper confidence limit."""
+        return self.mean + z * self.stderr
+
+    def lower(self, z: float) -> float | np.ndarray:
+        """``mean - z * stderr``: a lower confidence limit."""
+        return self.mean - z * self.stderr
+
+    def __getitem__(self, index: int) -> Estimate:
+        """The estimate at one checkpoint."""
+        return Estimate(float(np.asarray(self.mean)[index]), float(np.asarray(self.stderr)[index]), self.n)

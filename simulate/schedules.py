@@ -1,0 +1,83 @@
+"""Learning-rate schedules ``a_t`` for zero-based step counts ``t = 0, 1, 2, ...``.
+
+* ``constant(a)``: ``a_t = a``;
+* ``inverse_time(mu)``: ``a_t = 1 / (mu (t + 1))`` (claims C3, C6);
+* ``inverse_sqrt(c)``: ``a_t = c / sqrt(t + 1)`` (claims C4, C5; ``c / sqrt(t)`` with
+  one-based ``t``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from simulate import _validate
+
+
+@dataclass(frozen=True)
+class Constant:
+    """``a_t = a``."""
+
+    a: float
+    name = "constant"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a", _validate.positive("a", self.a))
+
+    def __call__(self, t: int) -> float:
+        return self.a
+
+
+@dataclass(frozen=True)
+class InverseTime:
+    """``a_t = 1 / (mu (t + 1))``."""
+
+    mu: float
+    name = "inverse_time"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mu", _validate.positive("mu", self.mu))
+
+    def __call__(self, t: int) -> float:
+        return 1.0 / (self.mu * (t + 1))
+
+
+@dataclass(frozen=True)
+class InverseSqrt:
+    """``a_t = c / sqrt(t + 1)``."""
+
+    c: float
+    name = "inverse_sqrt"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "c", _validate.positive("c", self.c))
+
+    def __call__(self, t: int) -> float:
+        return self.c / math.sqrt(t + 1)
+
+
+Schedule = Constant | InverseTime | InverseSqrt
+
+
+def constant(a: float) -> Constant:
+    """``a_t = a``."""
+    return Constant(a)
+
+
+def inverse_time(mu: float) -> InverseTime:
+    """``a_t = 1 / (mu (t + 1))``."""
+    return InverseTime(mu)
+
+
+def inverse_sqrt(c: float) -> InverseSqrt:
+    """``a_t = c / sqrt(t + 1)``."""
+    return InverseSqrt(c)
+
+
+SCHEDULES = {"constant": constant, "inverse_time": inverse_time, "inverse_sqrt": inverse_sqrt}
+
+
+def schedule_by_name(name: str, value: float) -> Schedule:
+    """Build a schedule from its name (``-`` or ``_`` separated) and its one parameter."""
+    factory = _validate.choice("schedule", str(name).replace("-", "_"), SCHEDULES)
+    return factory(value)

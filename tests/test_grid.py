@@ -1,0 +1,100 @@
+"""Claim C1 (Q_s unbiased, Var = Delta^2 p(1-p)) and the grid operators."""
+
+import numpy as np
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from simulate import Grid, hard_sigmoid
+
+Z = 5.0  # confidence margin of every statistical assertion in this file
+finite = st.floats(-1e3, 1e3, allow_nan=False)
+deltas = st.floats(1e-3, 10.0)
+
+
+@given(x=finite, delta=deltas)
+@example(x=0.3, delta=0.1)
+@example(x=-2.5, delta=1.0)
+def test_c1_stochastic_rounding_unbiased_and_variance_exact(x, delta):
+    """Enumerate the two outcomes: E Q_s(x) = x and Var Q_s(x) = Delta^2 p (1 - p) <= Delta^2/4."""
+    grid = Grid(delta)
+    p = float(grid.round_up_probability(x))
+    lower = delta * np.floor(x / delta)
+    upper = lower + delta
+    mean = (1 - p) * lower + p * upper
+    variance = (1 - p) * (lower - x) ** 2 + p * (upper - x) ** 2
+    assert mean == pytest.approx(x, rel=1e-12, abs=1e-9 * delta)
+    assert variance == pytest.approx(delta**2 * p * (1 - p), rel=1e-9, abs=1e-12 * delta**2)
+    assert variance <= delta**2 / 4 * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("x", [0.013, 0.5, -0.987, 3.25])
+def test_c1_stochastic_rounding_unbiased_and_variance_statistically(x):
+    """Sample mean and variance of Q_s(x) agree with x and Delta^2 p(1-p) within z = 5."""
+    delta, n = 0.1, 400_000
+    grid = Grid(delta)
+    samples = grid.stochastic(np.full(n, x), np.random.default_rng(1))
+    p = float(grid.round_up_probability(x))
+    sd = delta * np.sqrt(p * (1 - p))
+    assert abs(samples.mean() - x) <= Z * sd / np.sqrt(n) + 1e-12
+    # (Q - x)^2 takes two values; its exact variance sets the margin for the variance estimate.
+    lower_sq, upper_sq = (delta * p) ** 2, (delta * (1 - p)) ** 2
+    sq_mean = (1 - p) * lower_sq + p * upper_sq
+    sq_var = (1 - p) * lower_sq**2 + p * upper_sq**2 - sq_mean**2
+    assert abs(np.mean((samples - x) ** 2) - delta**2 * p * (1 - p)) <= Z * np.sqrt(sq_var / n) + 1e-15
+
+
+@given(x=st.lists(finite, min_size=1, max_size=20), delta=deltas, seed=st.integers(0, 2**32))
+def test_rounding_outputs_are_neighbouring_grid_points(x, delta, seed):
+    grid = Grid(delta)
+    x = np.array(x)
+    for q in (grid.nearest(x), grid.stochastic(x, np.random.default_rng(seed))):
+        assert np.all(grid.contains(q))
+        assert np.all(np.abs(q - x) <= delta * (1 + 1e-9))
+    assert np.all(np.abs(grid.nearest(x) - x) <= delta / 2 * (1 + 1e-9))
+
+
+def test_binary_grid_is_binaryconnect_with_hard_sigmoid():
+    grid = Grid.binary()
+    np.testing.assert_array_equal(grid.points(), [-1.0, 1.0])
+    x = np.linspace(-2, 2, 41)
+    np.testing.assert_allclose(grid.round_up_probability(x), hard_sigmoid(x), atol=1e-15)
+    n = 200_000
+    for value in (-0.6, 0.0, 0.3):
+        draws = grid.stochastic(np.full(n, value), np.random.default_rng(2))
+        assert set(np.unique(draws)) <= {-1.0, 1.0}
+        p = float(hard_sigmoid(value))
+        assert abs(np.mean(draws == 1.0) - p) <= Z * np.sqrt(p * (1 - p) / n)
+
+
+def test_bounded_grids_saturate_at_their_end_points():
+    grid = Grid.symmetric(2, 1.0)
+    np.testing.assert_array_equal(grid.points(), [-1.5, -0.5, 0.5, 1.5])
+    x = np.array([-9.0, -1.6, 0.4, 1.6, 9.0])
+    np.testing.assert_array_equal(grid.nearest(x), [-1.5, -1.5, 0.5, 1.5, 1.5])
+    draws = grid.stochastic(np.tile(x, (1000, 1)), np.random.default_rng(3))
+    np.testing.assert_array_equal(draws[:, [0, 1, 3, 4]], np.tile([-1.5, -1.5, 1.5, 1.5], (1000, 1)))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"delta": 0.0}, "delta must be > 0"),
+        ({"delta": -1.0}, "delta must be > 0"),
+        ({"delta": float("nan")}, "delta must be finite"),
+        ({"delta": float("inf")}, "delta must be finite"),
+        ({"delta": 0.1, "lo": 1.0, "hi": 0.0}, "lo < hi"),
+        ({"delta": 0.1, "lo": 1.0, "hi": 1.0}, "lo < hi"),
+        ({"delta": 0.3, "lo": 0.0, "hi": 1.0}, "multiple of delta"),
+    ],
+)
+def test_grid_rejects_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Grid(**kwargs)
+
+
+def test_grid_rejects_non_numbers():
+    with pytest.raises(TypeError, match="delta must be a real number"):
+        Grid("0.1")
+    with pytest.raises(ValueError, match="bits must be an integer >= 1"):
+        Grid.symmetric(0)
