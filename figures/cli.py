@@ -1,4 +1,4 @@
-"""The ``qnets`` command line: ``simulate`` one configuration, ``bench`` the engine."""
+"""The ``qnets`` command line: ``simulate``, ``check`` claims, show a ``bound``, ``bench``."""
 
 from __future__ import annotations
 
@@ -101,6 +101,67 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from theory.claims import CLAIMS, run_checks
+
+    verdicts = run_checks(args.ids, quick=not args.full)
+    if args.json:
+        print(json.dumps([v.as_dict() for v in verdicts], indent=2, default=float))
+    else:
+        rows = [["claim", "source", "verdict", "measured", "bound", "margin", "ratio", "detail"]]
+        for v in verdicts:
+            rows.append(
+                [
+                    v.claim_id,
+                    CLAIMS[v.claim_id].source,
+                    "holds" if v.holds else "FAILS",
+                    f"{v.measured:.4g}",
+                    f"{v.bound:.4g}",
+                    f"{v.margin:.2g}",
+                    f"{v.ratio:.3g}",
+                    v.detail,
+                ]
+            )
+        widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
+        for row in rows:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    return 0 if all(v.holds for v in verdicts) else 1
+
+
+def _bound(args: argparse.Namespace) -> int:
+    from theory.claims import all_bounds
+    from theory.convex import scaling_consistent
+
+    bounds = all_bounds()
+    if args.name not in bounds:
+        raise ValueError(f"unknown bound {args.name!r}; known: {', '.join(bounds)}")
+    bound = bounds[args.name]
+    print(f"{bound.name} (claim {bound.claim_id})")
+    print("assumptions: " + "; ".join(bound.assumptions))
+    print(f"derived: {bound.quantity} <= {bound.latex() if args.latex else bound.expr}")
+    if bound.paper_form is not None:
+        print(f"paper's form: {bound.paper_form}")
+    print(
+        f"scaling-consistent (E3): derived {scaling_consistent(bound.expr)}"
+        + ("" if bound.paper_form is None else f", paper {scaling_consistent(bound.paper_form)}")
+    )
+    if bound.notes:
+        print(f"notes: {bound.notes}")
+    if args.derive:
+        for i, (step, ok) in enumerate(bound.verify(), 1):
+            print(f"  {i:2d}. [{step.check}: {'verified' if ok else 'NOT VERIFIED'}] {step.justification}")
+            print(f"      {step.relation}")
+    if args.set:
+        numbers = {}
+        for item in args.set:
+            key, _, value = item.partition("=")
+            numbers[key.strip()] = float(value)
+        print(f"value: {bound.evaluate(**numbers):.6g}")
+        if bound.paper_form is not None:
+            print(f"paper's form value: {bound.evaluate_paper_form(**numbers):.6g}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +192,21 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--radius", type=float, default=1.0, help="half-width of the box around w* (default 1)")
     sim.add_argument("--json", action="store_true", help="machine-readable output")
     sim.set_defaults(handler=_simulate)
+
+    check = commands.add_parser("check", help="run claim checks and print verdicts (exit 1 if any fails)")
+    check.add_argument("ids", nargs="*", help="claim ids (default: all)")
+    speed = check.add_mutually_exclusive_group()
+    speed.add_argument("--quick", action="store_true", help="small sizes (default)")
+    speed.add_argument("--full", action="store_true", help="larger studies")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=_check)
+
+    bound = commands.add_parser("bound", help="show a derived bound, its derivation and its value")
+    bound.add_argument("name", help="C2, C3, C4, C5, C6, C7, sgd-strongly-convex or sgd-convex")
+    bound.add_argument("--derive", action="store_true", help="print and verify every derivation step")
+    bound.add_argument("--latex", action="store_true")
+    bound.add_argument("--set", action="append", metavar="NAME=VALUE", help="evaluate at these values")
+    bound.set_defaults(handler=_bound)
 
     bench = commands.add_parser("bench", help="throughput of the SR engine against the RNG limit")
     bench.add_argument("--chains", type=int, default=10_000)

@@ -1,0 +1,1 @@
+"""Symbolic side of the toolkit: derived bounds (sympy), their derivations and claims."""
