@@ -102,7 +102,7 @@ class SGD(Method):
 
 @dataclass(frozen=True)
 class _Quantized(Method):
-    """Shared validation for methods whose iterates live on ``grid``."""
+    """A method whose iterates live on ``grid``: ``w <- P_W(round(w - a_t g(w)))``."""
 
     grid: Grid
 
@@ -113,12 +113,9 @@ class _Quantized(Method):
         if not np.all(self.grid.contains(w0)):
             raise ValueError(f"w0 must lie on the grid (delta={self.grid.delta}) for {self.name}")
 
-
-@dataclass(frozen=True)
-class Rounding(_Quantized):
-    """R: deterministic rounding of the SGD step (claim C8: stalls once ``a_t ||g||_inf < delta/2``)."""
-
-    name = "r"
+    @abstractmethod
+    def _round(self, x: np.ndarray, rng: np.random.Generator, out: np.ndarray, scratch: np.ndarray) -> None:
+        """Write the rounded ``x`` into ``out`` (``scratch`` is free for random draws)."""
 
     def step(
         self,
@@ -134,8 +131,18 @@ class Rounding(_Quantized):
         g = problem.stochastic_grad(w, rng, ws.grad, ws.draws)
         g *= lr
         np.subtract(w, g, out=g)
-        self.grid.nearest(g, out=w)
+        self._round(g, rng, out=w, scratch=ws.draws)
         domain.project(w, out=w)
+
+
+@dataclass(frozen=True)
+class Rounding(_Quantized):
+    """R: deterministic rounding of the SGD step (claim C8: stalls once ``a_t ||g||_inf < delta/2``)."""
+
+    name = "r"
+
+    def _round(self, x: np.ndarray, rng: np.random.Generator, out: np.ndarray, scratch: np.ndarray) -> None:
+        self.grid.nearest(x, out=out)
 
 
 @dataclass(frozen=True)
@@ -144,22 +151,8 @@ class StochasticRounding(_Quantized):
 
     name = "sr"
 
-    def step(
-        self,
-        state: State,
-        lr: float,
-        problem: Problem,
-        rng: np.random.Generator,
-        domain: Box,
-        workspace: Workspace | None = None,
-    ) -> None:
-        w = state["w"]
-        ws = workspace or Workspace.for_shape(w.shape)
-        g = problem.stochastic_grad(w, rng, ws.grad, ws.draws)
-        g *= lr
-        np.subtract(w, g, out=g)
-        self.grid.stochastic(g, rng, out=w, scratch=ws.draws)
-        domain.project(w, out=w)
+    def _round(self, x: np.ndarray, rng: np.random.Generator, out: np.ndarray, scratch: np.ndarray) -> None:
+        self.grid.stochastic(x, rng, out=out, scratch=scratch)
 
 
 QUANTIZERS = ("stochastic", "deterministic")
