@@ -171,3 +171,29 @@ def test_bound_command_derives_and_evaluates(capsys):
     expected = (1 + np.log(100)) * 4 / 200 + np.sqrt(4) * 0.1 * 2 / 2
     assert f"value: {expected:.6g}" in out
     assert main(["check", "X9"]) == 2
+
+
+def test_user_bound_helper_can_fail():
+    """check_bound_by_simulation rejects a bound that is too small (the SR floor is real)."""
+    from simulate import Box, Quadratic, StochasticRounding, inverse_time
+    from theory.strategies import check_bound_by_simulation
+
+    problem = Quadratic.isotropic(4, sigma=1.0)
+    grid = Grid(0.1)
+    box = Box.around(problem.w_star, 1.0, grid)
+    verdict = check_bound_by_simulation(
+        lambda t: 1e-6, problem, StochasticRounding(grid), inverse_time(1.0), 200, 100, box
+    )
+    assert not verdict.holds and verdict.ratio > 1
+
+
+@given(data=st.data())
+def test_public_strategies_build_admissible_parameters(data):
+    from theory.strategies import curvatures, quadratics, schedules
+
+    mu, L = data.draw(curvatures())
+    assert 0 < mu <= L
+    problem = data.draw(quadratics(max_d=6))
+    assert 0 < problem.mu <= problem.L
+    schedule = data.draw(schedules(problem.mu))
+    assert all(0 < schedule(t) < np.inf for t in (0, 1, 100))
