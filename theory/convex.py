@@ -21,6 +21,8 @@ with ``floor = X/2 + P``.  Summing over ``t = 0..T-1`` and Jensen's inequality b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 
@@ -34,6 +36,9 @@ slack_step, slack_inner = sp.symbols("s_1 s_2", nonnegative=True)
 e_of = sp.Function("e")
 
 SQRT_D_DELTA_G = sp.sqrt(d) * Delta * G
+
+#: What every bound of the common argument bounds.
+AVERAGED_GAP = r"\mathbb{E}[F(\bar w_T)] - F^*"
 
 #: Range on which the one-dimensional lemmas are checked exactly.
 LEMMA_RANGE = 100_000
@@ -53,8 +58,37 @@ def _sqrt_sum_lemma() -> bool:
     return bool(np.all(partial <= 2 * np.sqrt(T_values) - 1 + 1e-12))
 
 
-def _one_step_steps(rounding_term: sp.Expr, penalty: sp.Expr, mu_value: sp.Expr, floor: sp.Expr) -> list[Step]:
+@dataclass(frozen=True)
+class Setting:
+    """What distinguishes one method and its assumptions in the common argument.
+
+    ``rounding_term`` is ``X`` of (1), ``penalty`` is ``P`` of (2); the floor ``X/2 + P``
+    follows from them.
+    """
+
+    name: str
+    claim_id: str
+    assumptions: tuple[str, ...]
+    rounding_term: sp.Expr = sp.S.Zero
+    penalty: sp.Expr = sp.S.Zero
+    paper_form: sp.Expr | None = None
+    notes: str = ""
+
+    @property
+    def floor(self) -> sp.Expr:
+        """The per-step floor ``X/2 + P``."""
+        return self.rounding_term / 2 + self.penalty
+
+    def bound(self, expr: sp.Expr, steps: list[Step]) -> Bound:
+        """The :class:`Bound` ``E[F(w_bar_T)] - F* <= expr`` with this setting's metadata."""
+        return Bound(
+            self.name, self.claim_id, AVERAGED_GAP, self.assumptions, expr, tuple(steps), self.paper_form, self.notes
+        )
+
+
+def _one_step_steps(setting: Setting, mu_value: sp.Expr) -> list[Step]:
     """Steps (expansion) and (rearrangement): from (1) and (2) to the per-step gap bound."""
+    rounding_term, penalty, floor = setting.rounding_term, setting.penalty, setting.floor
     u, g1, r = sp.symbols("u g r", real=True)
     expansion = Step(
         (u - a * g1 + r) ** 2,
@@ -76,18 +110,10 @@ def _one_step_steps(rounding_term: sp.Expr, penalty: sp.Expr, mu_value: sp.Expr,
     return [expansion, rearranged]
 
 
-def strongly_convex_bound(
-    name: str,
-    claim_id: str,
-    floor: sp.Expr,
-    rounding_term: sp.Expr,
-    penalty: sp.Expr,
-    assumptions: tuple[str, ...],
-    paper_form: sp.Expr | None = None,
-    notes: str = "",
-) -> Bound:
+def strongly_convex_bound(setting: Setting) -> Bound:
     """``a_t = 1/(mu(t+1))``: ``F(w_bar_T) - F* <= (1 + log T) G^2/(2 mu T) + floor``."""
-    steps = _one_step_steps(rounding_term, penalty, mu, floor)
+    steps = _one_step_steps(setting, mu)
+    floor = setting.floor
     a_t = 1 / (mu * (t + 1))
     potential = mu * t * e_of(t) / 2
     steps.append(
@@ -126,21 +152,13 @@ def strongly_convex_bound(
             "Jensen (F convex): F(w_bar_T) - F* <= (1/T) sum_t (E F(w_t) - F*); divide the summed bound by T",
         )
     )
-    return Bound(name, claim_id, r"\mathbb{E}[F(\bar w_T)] - F^*", assumptions, final, tuple(steps), paper_form, notes)
+    return setting.bound(final, steps)
 
 
-def sqrt_schedule_bound(
-    name: str,
-    claim_id: str,
-    floor: sp.Expr,
-    rounding_term: sp.Expr,
-    penalty: sp.Expr,
-    assumptions: tuple[str, ...],
-    paper_form: sp.Expr | None = None,
-    notes: str = "",
-) -> Bound:
+def sqrt_schedule_bound(setting: Setting) -> Bound:
     """``a_t = c/sqrt(t+1)``, ``e_t <= D^2``: ``D^2/(2c sqrt T) + (2 sqrt T - 1) c G^2/(2T) + floor``."""
-    steps = _one_step_steps(rounding_term, penalty, sp.Integer(0), floor)
+    steps = _one_step_steps(setting, sp.Integer(0))
+    floor = setting.floor
     for horizon in range(1, 5):
         step_sizes = [c / sp.sqrt(k + 1) for k in range(horizon)]
         shortfalls = sp.symbols(f"z_0:{horizon + 1}", nonnegative=True)  # e_k = D^2 - z_k, z_k <= D^2
@@ -181,7 +199,7 @@ def sqrt_schedule_bound(
             "Jensen and division by T",
         )
     )
-    return Bound(name, claim_id, r"\mathbb{E}[F(\bar w_T)] - F^*", assumptions, final, tuple(steps), paper_form, notes)
+    return setting.bound(final, steps)
 
 
 def rounding_variance_bound() -> Bound:
@@ -218,72 +236,64 @@ def rounding_variance_bound() -> Bound:
     )
 
 
-def sr_floor() -> sp.Expr:
-    """SR's per-step floor ``X/2 = sqrt(d) Delta G / 2``."""
-    return SQRT_D_DELTA_G / 2
-
-
 def bounds() -> dict[str, Bound]:
     """Every convex bound, by name."""
     paper_log = (1 + sp.log(T + 1)) * G**2 / (2 * mu * T)
     paper_sqrt = D**2 / (2 * c * sp.sqrt(T)) + sp.sqrt(T + 1) / (2 * T) * c * G**2
     sc = ("F mu-strongly convex", "E||g||^2 <= G^2 on W", "a_t = 1/(mu(t+1))", "w_bar_T = mean of w_0..w_{T-1}")
     cv = ("F convex", "E||g||^2 <= G^2 on W", "diam W = D", "a_t = c/sqrt(t+1)", "w_bar_T = mean of w_0..w_{T-1}")
-    bc_penalty_c6 = L2 * D * d * Delta**2 / 8
-    bc_penalty_c5 = L * D * sp.sqrt(d) * Delta / 2
-    zero = sp.Integer(0)
+    grid_aligned = "w_0 on the grid, W grid-aligned"
     return {
         "C2": rounding_variance_bound(),
-        "sgd-strongly-convex": strongly_convex_bound("SGD, strongly convex", "SGD", zero, zero, zero, sc),
+        "sgd-strongly-convex": strongly_convex_bound(Setting("SGD, strongly convex", "SGD", sc)),
         "C3": strongly_convex_bound(
-            "SR, strongly convex",
-            "C3",
-            sr_floor(),
-            SQRT_D_DELTA_G,
-            zero,
-            (*sc, "w_0 on the grid, W grid-aligned"),
-            paper_form=paper_log + SQRT_D_DELTA_G / 2,
-            notes="Derived first term (1 + log T) is at most the reconstructed (1 + log(T+1)).",
+            Setting(
+                "SR, strongly convex",
+                "C3",
+                (*sc, grid_aligned),
+                rounding_term=SQRT_D_DELTA_G,
+                paper_form=paper_log + SQRT_D_DELTA_G / 2,
+                notes="Derived first term (1 + log T) is at most the reconstructed (1 + log(T+1)).",
+            )
         ),
-        "sgd-convex": sqrt_schedule_bound("SGD, convex", "SGD", zero, zero, zero, cv),
+        "sgd-convex": sqrt_schedule_bound(Setting("SGD, convex", "SGD", cv)),
         "C4": sqrt_schedule_bound(
-            "SR, convex",
-            "C4",
-            sr_floor(),
-            SQRT_D_DELTA_G,
-            zero,
-            (*cv, "w_0 on the grid, W grid-aligned"),
-            paper_form=paper_sqrt + SQRT_D_DELTA_G / 2,
-            notes="Reconstructed second term sqrt(T+1) c G^2/(2T) is below sum_t a_t G^2/(2T) for T >= 3.",
+            Setting(
+                "SR, convex",
+                "C4",
+                (*cv, grid_aligned),
+                rounding_term=SQRT_D_DELTA_G,
+                paper_form=paper_sqrt + SQRT_D_DELTA_G / 2,
+                notes="Reconstructed second term sqrt(T+1) c G^2/(2T) is below sum_t a_t G^2/(2T) for T >= 3.",
+            )
         ),
         "C5": sqrt_schedule_bound(
-            "BC, convex and L-smooth",
-            "C5",
-            bc_penalty_c5,
-            zero,
-            bc_penalty_c5,
-            (*cv, "grad F L-Lipschitz", "Q = Q_s or Q_d (only E||r|| <= sqrt(d) Delta/2 is used)"),
-            paper_form=paper_sqrt + SQRT_D_DELTA_G / 2 * L * D / G,
-            notes="Penalty: <grad F(w_b) - grad F(w_r), w_r - w*> >= -L ||r|| D.",
+            Setting(
+                "BC, convex and L-smooth",
+                "C5",
+                (*cv, "grad F L-Lipschitz", "Q = Q_s or Q_d (only E||r|| <= sqrt(d) Delta/2 is used)"),
+                penalty=L * D * sp.sqrt(d) * Delta / 2,
+                paper_form=paper_sqrt + SQRT_D_DELTA_G / 2 * L * D / G,
+                notes="Penalty: <grad F(w_b) - grad F(w_r), w_r - w*> >= -L ||r|| D.",
+            )
         ),
         "C6": strongly_convex_bound(
-            "BC, strongly convex, L2-Lipschitz Hessian",
-            "C6",
-            bc_penalty_c6,
-            zero,
-            bc_penalty_c6,
-            (*sc, "Hessian L2-Lipschitz", "Q = Q_s (unbiased): the first-order term vanishes in expectation"),
-            paper_form=paper_log + D * L2 * sp.sqrt(d) * Delta / 2,
-            notes="Taylor: grad F(w_b) = grad F(w_r) + H r + e, ||e|| <= (L2/2)||r||^2, E||r||^2 <= d Delta^2/4.",
+            Setting(
+                "BC, strongly convex, L2-Lipschitz Hessian",
+                "C6",
+                (*sc, "Hessian L2-Lipschitz", "Q = Q_s (unbiased): the first-order term vanishes in expectation"),
+                penalty=L2 * D * d * Delta**2 / 8,
+                paper_form=paper_log + D * L2 * sp.sqrt(d) * Delta / 2,
+                notes="Taylor: grad F(w_b) = grad F(w_r) + H r + e, ||e|| <= (L2/2)||r||^2, E||r||^2 <= d Delta^2/4.",
+            )
         ),
         "C7": strongly_convex_bound(
-            "BC on quadratics",
-            "C7",
-            zero,
-            zero,
-            zero,
-            (*sc, "F quadratic (L2 = 0)", "Q = Q_s"),
-            notes="C6 with L2 = 0: no floor, the real weights converge to w*.",
+            Setting(
+                "BC on quadratics",
+                "C7",
+                (*sc, "F quadratic (L2 = 0)", "Q = Q_s"),
+                notes="C6 with L2 = 0: no floor, the real weights converge to w*.",
+            )
         ),
     }
 
