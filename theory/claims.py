@@ -88,36 +88,37 @@ def _monte_carlo_upper(result, key: str) -> tuple[float, float]:
     return estimate.mean, Z * estimate.stderr
 
 
-def _against_bound(
-    claim_id: str,
-    bound_name: str,
-    problem,
-    method,
-    schedule,
-    steps: int,
-    chains: int,
-    grid: Grid,
-    box: Box,
-    key: str,
-    values: dict,
-) -> Verdict:
+def _against_bound(claim_id: str, problem, method, schedule, steps: int, chains: int, box: Box, key: str) -> Verdict:
+    """Simulate, then compare ``mean + Z stderr`` of ``key`` at ``T = steps`` with the claim's
+    derived bound, evaluated at the problem's, grid's and schedule's own constants."""
+    bound = all_bounds()[claim_id]
+    constants = {
+        "G": problem.G(box),
+        "D": problem.D(box),
+        "mu": problem.mu,
+        "L": problem.L,
+        "L2": problem.L2,
+        "d": problem.d,
+        "Delta": method.grid.delta,
+        "c": getattr(schedule, "c", None),
+    }
+    values = {symbol.name: constants[symbol.name] for symbol in bound.expr.free_symbols if symbol.name != "T"}
     result = run(problem, method, schedule, steps, chains, SEED, box)
     mean, margin = _monte_carlo_upper(result, key)
-    bound = all_bounds()[bound_name].evaluate(T=steps, **values)
+    limit = bound.evaluate(T=steps, **values)
     params = {
         "problem": type(problem).__name__,
-        "d": problem.d,
-        "delta": grid.delta,
         "steps": steps,
         "chains": chains,
         "method": method.name,
+        "schedule": schedule.name,
         **values,
     }
     return Verdict(
         claim_id,
-        mean + margin <= bound,
+        mean + margin <= limit,
         mean,
-        bound,
+        limit,
         margin,
         f"{key}: mean + {Z:g} stderr <= derived bound at T={steps}",
         params,
@@ -178,57 +179,22 @@ def check_c3(quick: bool = True) -> Verdict:
     """C3: SR with a_t = 1/(mu(t+1)) on a quadratic stays below the derived C3 bound."""
     problem, grid, box = _quadratic_setup(10, 0.01)
     steps, chains = (4000, 200) if quick else (50_000, 1000)
-    return _against_bound(
-        "C3",
-        "C3",
-        problem,
-        StochasticRounding(grid),
-        inverse_time(problem.mu),
-        steps,
-        chains,
-        grid,
-        box,
-        "w.avg_gap",
-        {"G": problem.G(box), "mu": problem.mu, "d": problem.d, "Delta": grid.delta},
-    )
+    method, schedule = StochasticRounding(grid), inverse_time(problem.mu)
+    return _against_bound("C3", problem, method, schedule, steps, chains, box, "w.avg_gap")
 
 
 def check_c4(quick: bool = True) -> Verdict:
     """C4: SR with a_t = c/sqrt(t+1) on a quadratic stays below the derived C4 bound."""
     problem, grid, box = _quadratic_setup(10, 0.01)
     steps, chains, c = (4000, 200, 0.5) if quick else (50_000, 1000, 0.5)
-    return _against_bound(
-        "C4",
-        "C4",
-        problem,
-        StochasticRounding(grid),
-        inverse_sqrt(c),
-        steps,
-        chains,
-        grid,
-        box,
-        "w.avg_gap",
-        {"G": problem.G(box), "D": problem.D(box), "c": c, "d": problem.d, "Delta": grid.delta},
-    )
+    return _against_bound("C4", problem, StochasticRounding(grid), inverse_sqrt(c), steps, chains, box, "w.avg_gap")
 
 
 def check_c5(quick: bool = True) -> Verdict:
     """C5: BC (stochastic Q) with a_t = c/sqrt(t+1): real weights below the derived C5 bound."""
     problem, grid, box = _quadratic_setup(10, 0.05)
     steps, chains, c = (4000, 200, 0.5) if quick else (50_000, 1000, 0.5)
-    return _against_bound(
-        "C5",
-        "C5",
-        problem,
-        BinaryConnect(grid),
-        inverse_sqrt(c),
-        steps,
-        chains,
-        grid,
-        box,
-        "real.avg_gap",
-        {"G": problem.G(box), "D": problem.D(box), "c": c, "d": problem.d, "Delta": grid.delta, "L": problem.L},
-    )
+    return _against_bound("C5", problem, BinaryConnect(grid), inverse_sqrt(c), steps, chains, box, "real.avg_gap")
 
 
 def check_c6(quick: bool = True) -> Verdict:
@@ -239,24 +205,7 @@ def check_c6(quick: bool = True) -> Verdict:
     box = Box.around(problem.w_star, 1.0, grid)
     steps, chains = (3000, 200) if quick else (50_000, 1000)
     verdict = _against_bound(
-        "C6",
-        "C6",
-        problem,
-        BinaryConnect(grid),
-        inverse_time(problem.mu),
-        steps,
-        chains,
-        grid,
-        box,
-        "real.avg_gap",
-        {
-            "G": problem.G(box),
-            "mu": problem.mu,
-            "d": problem.d,
-            "Delta": grid.delta,
-            "L2": problem.L2,
-            "D": problem.D(box),
-        },
+        "C6", problem, BinaryConnect(grid), inverse_time(problem.mu), steps, chains, box, "real.avg_gap"
     )
     paper_scales = scaling_consistent(all_bounds()["C6"].paper_form)
     detail = verdict.detail + f"; restated C6 scaling-consistent: {paper_scales} (expected False)"
