@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -43,6 +43,13 @@ def build_problem(name: str, d: int, noise: float, batch_size: int, seed: int) -
         raise ValueError(f"problem {name!r} has a fixed dimension: use --d {1 if name == 'double-well' else 2}")
     cls = TiltedDoubleWell if name == "double-well" else MultiWell2D
     return cls(noise=GaussianNoise(noise))
+
+
+def _print_table(rows: list[list[str]], align: Callable[[str, int], str]) -> None:
+    """Print ``rows`` (the first is the header) in columns padded by ``align``."""
+    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(align(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -83,9 +90,7 @@ def _simulate(args: argparse.Namespace) -> int:
         [str(t)] + [f"{result.series[k].mean[i]:.4g} ({result.series[k].stderr[i]:.1g})" for k in keys]
         for i, t in enumerate(result.checkpoints)
     ]
-    widths = [max(len(r[j]) for r in [header, *rows]) for j in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+    _print_table([header, *rows], align=str.rjust)
     return 0
 
 
@@ -122,9 +127,7 @@ def _check(args: argparse.Namespace) -> int:
                     v.detail,
                 ]
             )
-        widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]) - 1)]
-        for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+        _print_table(rows, align=str.ljust)
     return 0 if all(v.holds for v in verdicts) else 1
 
 
