@@ -158,7 +158,10 @@ def _bound(args: argparse.Namespace) -> int:
         numbers = {}
         for item in args.set:
             key, _, value = item.partition("=")
-            numbers[key.strip()] = float(value)
+            try:
+                numbers[key.strip()] = float(value)
+            except ValueError:
+                raise ValueError(f"--set expects NAME=NUMBER, got {item!r}") from None
         print(f"value: {bound.evaluate(**numbers):.6g}")
         if bound.paper_form is not None:
             print(f"paper's form value: {bound.evaluate_paper_form(**numbers):.6g}")
