@@ -9,7 +9,7 @@ from simulate.estimate import Estimate
 from simulate.grid import Grid, hard_sigmoid
 from simulate.methods import SGD, BinaryConnect, Method, Rounding, StochasticRounding, method_by_name
 from simulate.monte_carlo import RunResult, log_checkpoints, run
-from simulate.noise import GaussianNoise, UniformNoise
+from simulate.noise import DiscreteNoise, GaussianNoise, MinibatchNoise, UniformNoise
 from simulate.problems import LeastSquaresMinibatch, Logistic, MultiWell2D, Problem, Quadratic, TiltedDoubleWell
 from simulate.schedules import constant, inverse_sqrt, inverse_time, schedule_by_name
 
@@ -17,12 +17,14 @@ __all__ = [
     "SGD",
     "BinaryConnect",
     "Box",
+    "DiscreteNoise",
     "Estimate",
     "GaussianNoise",
     "Grid",
     "LeastSquaresMinibatch",
     "Logistic",
     "Method",
+    "MinibatchNoise",
     "MultiWell2D",
     "Problem",
     "Quadratic",

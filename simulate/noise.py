@@ -2,18 +2,62 @@
 
 Each law states its per-coordinate variance (which enters ``G**2 = sup ||grad F||**2 +
 d * variance``) and its supremum ``sup |xi_i|`` (finite only for bounded noise; claim M2
-needs ``a * sup |g| <= delta``).  Finite-sum minibatch noise is not additive; it lives with
-the problems that own the data (:mod:`simulate.problems`).
+needs ``a * sup |g| <= delta``).
+
+Each law also gives the *expected ramp* ``E max(m + s xi, 0)`` in closed form.  It is the
+one functional of the noise that the exact SR transition laws need (:mod:`simulate.markov`):
+the probability that SR ends at or below a grid point is a difference of two ramps.
+
+Laws: Gaussian, uniform, any finite discrete law, and the exact law of a minibatch mean of
+a finite zero-mean dataset of offsets (``MinibatchNoise``; claim M5).  The least-squares
+minibatch noise, whose law depends on ``w``, lives with its problem
+(:mod:`simulate.problems.quadratic`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import erfc, gammaln
 
 from simulate import _validate
+
+#: Above this ``z`` the Gaussian ramp uses the continued fraction (no cancellation).
+_CONTINUED_FRACTION_FROM = 3.0
+_CONTINUED_FRACTION_TERMS = 120
+#: Above this ``z``, ``psi(z) < phi(z) / z**2`` is below the smallest double: exactly 0.
+_UNDERFLOW_FROM = 38.5
+
+
+def gaussian_ramp(z: np.ndarray) -> np.ndarray:
+    """``psi(z) = E max(Z - z, 0) = phi(z) - z Phi(-z)`` for ``Z ~ N(0, 1)``, to full relative precision.
+
+    For large ``z`` the direct formula cancels.  There ``psi(z) = phi(z) K / (z + K)`` with
+    ``K = 1/(z + 2/(z + 3/(z + ...)))``, which follows from Laplace's continued fraction
+    ``Phi(-z)/phi(z) = 1/(z + K)`` of the Mills ratio.
+    """
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    phi = np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    direct = z <= _CONTINUED_FRACTION_FROM
+    zd = z[direct]
+    out[direct] = phi[direct] - zd * 0.5 * erfc(zd / math.sqrt(2))
+    fraction = ~direct & (z <= _UNDERFLOW_FROM)
+    zf = z[fraction]
+    k = np.zeros_like(zf)
+    for n in range(_CONTINUED_FRACTION_TERMS, 1, -1):
+        k = n / (zf + k)
+    k = 1.0 / (zf + k)
+    out[fraction] = phi[fraction] * k / (zf + k)
+    out[z > _UNDERFLOW_FROM] = 0.0
+    return out
+
+
+def _ramp(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +85,13 @@ class GaussianNoise:
             xi = rng.standard_normal(size=g.shape) if scratch is None else rng.standard_normal(out=scratch)
             xi *= self.sigma
             g += xi
+
+    def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
+        """``E max(m + s xi, 0) = |s| sigma psi(-m / (|s| sigma))`` (see :func:`gaussian_ramp`)."""
+        width = abs(s) * self.sigma
+        if width == 0:
+            return _ramp(np.asarray(m, dtype=float))
+        return width * gaussian_ramp(-np.asarray(m, dtype=float) / width)
 
 
 @dataclass(frozen=True)
@@ -70,5 +121,123 @@ class UniformNoise:
             xi *= 2.0 * self.half_width
             g += xi
 
+    def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
+        """``E max(m + s xi, 0) = (Q(m + h) - Q(m - h)) / (2h)`` with ``h = |s| half_width`` and
+        ``Q(x) = max(x, 0)**2 / 2`` (the ramp's antiderivative)."""
+        m = np.asarray(m, dtype=float)
+        h = abs(s) * self.half_width
+        if h == 0:
+            return _ramp(m)
+        return (_ramp(m + h) ** 2 - _ramp(m - h) ** 2) / (4 * h)
 
-AdditiveNoise = GaussianNoise | UniformNoise
+
+@dataclass(frozen=True, eq=False)
+class DiscreteNoise:
+    """``xi_i`` takes ``values[k]`` with probability ``probs[k]`` (a zero-mean finite law)."""
+
+    values: np.ndarray
+    probs: np.ndarray
+
+    def __post_init__(self) -> None:
+        values = _validate.finite_array("values", self.values, ndim=1)
+        probs = _validate.finite_array("probs", self.probs, ndim=1)
+        if values.shape != probs.shape or values.size == 0:
+            raise ValueError(f"values and probs must be non-empty and of one shape, got {values.shape}, {probs.shape}")
+        if np.any(probs < 0) or not math.isclose(float(probs.sum()), 1.0, rel_tol=0, abs_tol=1e-12):
+            raise ValueError(f"probs must be >= 0 and sum to 1 (within 1e-12), got sum {probs.sum()!r}")
+        mean = float(values @ probs)
+        if abs(mean) > 1e-12 * max(1.0, float(np.max(np.abs(values)))):
+            raise ValueError(f"the noise must have mean 0 (gradients stay unbiased), got mean {mean!r}")
+        for name, array in (("values", values), ("probs", probs)):
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
+
+    @property
+    def variance(self) -> float:
+        """Per-coordinate variance ``sum_k probs_k values_k**2``."""
+        return float(self.probs @ self.values**2)
+
+    @property
+    def sup_abs(self) -> float:
+        """``max_k |values_k|`` over atoms of positive probability."""
+        return float(np.max(np.abs(self.values[self.probs > 0])))
+
+    def add_to(self, g: np.ndarray, rng: np.random.Generator, scratch: np.ndarray | None = None) -> None:
+        """Add one draw of the noise to every entry of ``g`` in place."""
+        g += rng.choice(self.values, size=g.shape, p=self.probs)
+
+    def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
+        """``E max(m + s xi, 0) = sum_k probs_k max(m + s values_k, 0)``."""
+        m = np.asarray(m, dtype=float)
+        total = np.zeros_like(m)
+        for value, prob in zip(self.values, self.probs, strict=True):
+            if prob > 0:
+                total += prob * _ramp(m + s * value)
+        return total
+
+
+#: Largest number of atoms :class:`MinibatchNoise` enumerates for its exact law.
+MAX_MINIBATCH_ATOMS = 200_000
+
+
+@dataclass(frozen=True, eq=False)
+class MinibatchNoise:
+    """The mean of ``batch_size`` draws, with replacement, from a finite dataset of ``offsets``.
+
+    Per-sample gradients are ``grad F(w) + offsets[k]`` with ``mean(offsets) = 0``; a minibatch
+    gradient averages ``batch_size`` of them.  Its noise has variance ``var(offsets) /
+    batch_size`` and the exact law ``law`` (a :class:`DiscreteNoise` over multisets, with
+    multinomial probabilities), used by the exact SR chains of claim M5.
+    """
+
+    offsets: np.ndarray
+    batch_size: int
+    law: DiscreteNoise = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        offsets = _validate.finite_array("offsets", self.offsets, ndim=1)
+        batch = _validate.integer("batch_size", self.batch_size, minimum=1)
+        if offsets.size == 0:
+            raise ValueError("offsets must be non-empty")
+        offsets = offsets.copy()
+        offsets.setflags(write=False)
+        object.__setattr__(self, "offsets", offsets)
+        object.__setattr__(self, "batch_size", batch)
+        object.__setattr__(self, "law", self._exact_law())
+
+    def _exact_law(self) -> DiscreteNoise:
+        n, b = self.offsets.size, self.batch_size
+        atoms = math.comb(n + b - 1, b)
+        if atoms > MAX_MINIBATCH_ATOMS:
+            raise ValueError(
+                f"the exact minibatch law has {atoms} atoms (n={n}, batch_size={b}); "
+                f"at most {MAX_MINIBATCH_ATOMS} are enumerated"
+            )
+        counts = np.array([np.bincount(c, minlength=n) for c in itertools.combinations_with_replacement(range(n), b)])
+        log_multinomial = gammaln(b + 1) - gammaln(counts + 1).sum(axis=1) - b * math.log(n)
+        return DiscreteNoise(counts @ self.offsets / b, np.exp(log_multinomial))
+
+    @property
+    def variance(self) -> float:
+        """``mean(offsets**2) / batch_size``."""
+        return float(np.mean(self.offsets**2)) / self.batch_size
+
+    @property
+    def sup_abs(self) -> float:
+        """``max |offsets|`` (a batch of one repeated sample)."""
+        return float(np.max(np.abs(self.offsets)))
+
+    def add_to(self, g: np.ndarray, rng: np.random.Generator, scratch: np.ndarray | None = None) -> None:
+        """Add the mean of ``batch_size`` offsets drawn with replacement to every entry of ``g``."""
+        rows = rng.integers(0, self.offsets.size, size=(*g.shape, self.batch_size))
+        g += self.offsets[rows].mean(axis=-1)
+
+    def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
+        """The expected ramp under the exact law (see :class:`DiscreteNoise`)."""
+        return self.law.expected_ramp(m, s)
+
+
+AdditiveNoise = GaussianNoise | UniformNoise | DiscreteNoise | MinibatchNoise
+
+#: The additive laws, for ``isinstance`` checks.
+ADDITIVE_NOISES = (GaussianNoise, UniformNoise, DiscreteNoise, MinibatchNoise)

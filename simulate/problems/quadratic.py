@@ -17,7 +17,7 @@ import numpy as np
 
 from simulate import _validate
 from simulate.domain import Box
-from simulate.noise import AdditiveNoise, GaussianNoise, UniformNoise
+from simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
 from simulate.problems.base import Problem, sample_rows
 
 #: Eigenvalues below ``SPD_RTOL * lambda_max`` count as zero: H is then rejected as not SPD.
@@ -80,8 +80,8 @@ class Quadratic(Problem):
             raise ValueError(f"H must be symmetric positive definite; smallest eigenvalue {eigenvalues.min():.3g}")
         d = eigenvalues.size
         w_star = np.zeros(d) if self.w_star is None else _validate.vector("w_star", self.w_star, d)
-        if not isinstance(self.noise, (GaussianNoise, UniformNoise, LeastSquaresMinibatch)):
-            raise TypeError(f"noise must be GaussianNoise, UniformNoise or LeastSquaresMinibatch, got {self.noise!r}")
+        if not isinstance(self.noise, (*ADDITIVE_NOISES, LeastSquaresMinibatch)):
+            raise TypeError(f"noise must be an additive noise law or LeastSquaresMinibatch, got {self.noise!r}")
         for name, value in (("H", H), ("w_star", w_star)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)

@@ -14,7 +14,7 @@ from scipy.optimize import minimize
 
 from simulate import _validate
 from simulate.domain import Box
-from simulate.noise import AdditiveNoise, GaussianNoise, UniformNoise
+from simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
 from simulate.problems.base import Problem
 
 
@@ -28,8 +28,8 @@ class NonConvexToy(Problem):
     L2 = None
 
     def _set_minima(self, candidates: list[np.ndarray]) -> None:
-        if not isinstance(self.noise, (GaussianNoise, UniformNoise)):
-            raise TypeError(f"noise must be GaussianNoise or UniformNoise, got {self.noise!r}")
+        if not isinstance(self.noise, ADDITIVE_NOISES):
+            raise TypeError(f"noise must be an additive noise law of simulate.noise, got {self.noise!r}")
         found: list[tuple[np.ndarray, float]] = []
         for point in candidates:
             if all(np.linalg.norm(point - other) > 1e-6 for other, _ in found):

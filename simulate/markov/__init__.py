@@ -1,0 +1,20 @@
+"""The Markov-chain model of SR (claims M1-M6, E1): exact kernels, stationary laws, mixing."""
+
+from simulate.markov.kernel import StateSpace, generator, rounding_law, transition_matrix
+from simulate.markov.mixing import propagate, relaxation_time, spectral_gap, total_variation
+from simulate.markov.stationary import ReducibleChainError, StationaryLaw, chain_kind, stationary
+
+__all__ = [
+    "ReducibleChainError",
+    "StateSpace",
+    "StationaryLaw",
+    "chain_kind",
+    "generator",
+    "propagate",
+    "relaxation_time",
+    "rounding_law",
+    "spectral_gap",
+    "stationary",
+    "total_variation",
+    "transition_matrix",
+]

@@ -1,0 +1,176 @@
+"""Exact transition laws of stochastic rounding (SR) on a grid: claims M1, M2, M3.
+
+SR with step ``a`` maps a grid point ``x`` to ``Q_s(P_W(x - a g))`` with ``g = grad F(x) +
+xi``, coordinate by coordinate, the noise ``xi`` independent across coordinates.  For one
+coordinate with pre-rounding point ``y``, the chance of ending at or below the grid point
+``x_j`` is ``clip(1 + (x_j - y)/delta, 0, 1) = R(1 + v) - R(v)`` with ``v = (x_j - y)/delta``
+and the ramp ``R(v) = max(v, 0)``.  Taking the expectation over ``xi`` needs only the noise's
+expected ramp ``E R(m + s xi)``, which every law of :mod:`simulate.noise` gives in closed form
+(claim M1).  Given ``x``, the coordinates are rounded independently, so the d-dimensional
+law is the product of the one-dimensional ones.
+
+Grid edges: the box ``W`` is aligned with the grid, so ``P_W`` after rounding equals rounding
+after ``P_W``.  All mass that SR would send beyond an edge lands on the edge point; the
+cumulative law is set to 1 at the top point and 0 below the bottom one.
+
+Round-off: each entry is a difference of two cumulative probabilities, taken from the lower
+tail where that is below 1/2 and from the upper tail otherwise, so entries of order 1e-14
+or smaller keep their relative precision.  Differences that come out negative by round-off
+(at most ``ROUNDOFF`` in size) are set to 0; a larger negative entry raises.
+
+Small steps (claims M2, M3): for ``a sup|g| <= delta`` each coordinate moves at most one
+grid point, with probability ``a E[(-g)^+]/delta`` up and ``a E[g^+]/delta`` down, so
+``T_a = I + a A`` exactly in one dimension; in general ``T_a = I + a A + o(a)``.
+:func:`generator` builds ``A``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from simulate import _validate
+from simulate.domain import Box
+from simulate.grid import Grid
+from simulate.noise import ADDITIVE_NOISES, AdditiveNoise
+from simulate.problems.base import Problem
+
+#: Largest negative round-off tolerated (and set to 0) in a transition probability.
+ROUNDOFF = 1e-13
+#: Largest state count for which :func:`transition_matrix` builds a dense matrix.
+MAX_DENSE_STATES = 5000
+
+
+@dataclass(frozen=True, eq=False)
+class StateSpace:
+    """The grid points of a grid-aligned box: the states of the SR chain, in C order."""
+
+    box: Box
+    grid: Grid
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.box, Box) or not isinstance(self.grid, Grid):
+            raise TypeError("StateSpace needs a Box and a Grid")
+        self.box.check_aligned(self.grid)
+
+    @property
+    def axes(self) -> tuple[np.ndarray, ...]:
+        """The grid points of each coordinate."""
+        delta = self.grid.delta
+        counts = np.rint((self.box.hi - self.box.lo) / delta).astype(int) + 1
+        return tuple(lo + delta * np.arange(n) for lo, n in zip(self.box.lo, counts, strict=True))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Number of grid points per coordinate."""
+        return tuple(axis.size for axis in self.axes)
+
+    @property
+    def size(self) -> int:
+        """Number of states."""
+        return int(np.prod(self.shape))
+
+    def points(self) -> np.ndarray:
+        """All states as an ``(size, d)`` array, C order (last coordinate fastest)."""
+        mesh = np.meshgrid(*self.axes, indexing="ij")
+        return np.stack([m.ravel() for m in mesh], axis=1)
+
+    def index(self, W: np.ndarray) -> np.ndarray:
+        """The state index of each row of ``W`` (rows must be states)."""
+        W = _validate.chain_array("W", W, self.box.d)
+        k = np.rint((W - self.box.lo) / self.grid.delta).astype(int)
+        if np.any(k < 0) or np.any(k >= np.array(self.shape)) or not np.all(self.grid.contains(W)):
+            raise ValueError("W has rows that are not grid points of the box")
+        return np.ravel_multi_index(tuple(k.T), self.shape)
+
+    def histogram(self, W: np.ndarray) -> np.ndarray:
+        """Empirical law of the rows of ``W`` over the states."""
+        return np.bincount(self.index(W), minlength=self.size) / W.shape[0]
+
+
+def _additive_noise(problem: Problem) -> AdditiveNoise:
+    noise = getattr(problem, "noise", None)
+    if not isinstance(noise, ADDITIVE_NOISES):
+        raise TypeError(f"exact SR laws need additive gradient noise (simulate.noise), got {noise!r}")
+    return noise
+
+
+def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: AdditiveNoise) -> np.ndarray:
+    """``P(Q_s(P(mean_i - lr xi)) = points_j)`` for one coordinate: an ``(n, K)`` row-stochastic array.
+
+    ``points`` are consecutive grid points (spacing ``delta``), the end points being the box's
+    edges; ``mean`` holds the pre-rounding points ``x - lr grad F(x)``.
+    """
+    delta = float(points[1] - points[0]) if points.size > 1 else 1.0
+    n, size = mean.size, points.size
+    if size == 1:
+        return np.ones((n, 1))
+    u = (points[None, :] - mean[:, None]) / delta
+    s = lr / delta
+    below = noise.expected_ramp(1 + u, s) - noise.expected_ramp(u, s)  # P(next <= x_j)
+    above = noise.expected_ramp(1 - u, -s) - noise.expected_ramp(-u, -s)  # P(next >= x_j)
+    below_ext = np.concatenate([np.zeros((n, 1)), below[:, :-1], np.ones((n, 1))], axis=1)
+    above_ext = np.concatenate([np.ones((n, 1)), above[:, 1:], np.zeros((n, 1))], axis=1)
+    law = np.where(
+        below_ext[:, 1:] <= 0.5,
+        below_ext[:, 1:] - below_ext[:, :-1],
+        above_ext[:, :-1] - above_ext[:, 1:],
+    )
+    if np.any(law < -ROUNDOFF):
+        raise ArithmeticError(f"transition probability {law.min():.3g} is negative beyond round-off")
+    return np.maximum(law, 0.0)
+
+
+def transition_matrix(problem: Problem, space: StateSpace, lr: float) -> np.ndarray:
+    """The dense SR transition matrix ``T_a[x, y] = P(w_{t+1} = y | w_t = x)`` for step ``lr``.
+
+    The product over coordinates of :func:`rounding_law`; at most ``MAX_DENSE_STATES`` states
+    (use :func:`generator` for larger spaces).
+    """
+    lr = _validate.positive("lr", lr)
+    noise = _additive_noise(problem)
+    if space.box.d != problem.d:
+        raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
+    if space.size > MAX_DENSE_STATES:
+        raise ValueError(
+            f"space has {space.size} states; dense transition matrices allow at most {MAX_DENSE_STATES} "
+            "(use generator() for the small-step chain)"
+        )
+    states = space.points()
+    means = states - lr * problem.grad(states)
+    matrix = np.ones((space.size, 1))
+    for k, axis in enumerate(space.axes):
+        law = rounding_law(means[:, k], axis, lr, noise)
+        matrix = (matrix[:, :, None] * law[:, None, :]).reshape(space.size, -1)
+    return matrix
+
+
+def generator(problem: Problem, space: StateSpace) -> sp.csr_matrix:
+    """The small-step generator ``A = lim_{a -> 0} (T_a - I) / a`` (sparse, nearest neighbours).
+
+    From state ``x`` coordinate ``k`` moves up one grid point at rate ``E[(-g_k)^+]/delta`` and
+    down at rate ``E[g_k^+]/delta`` (``g = grad F(x) + xi``), except across the box's edges.
+    """
+    noise = _additive_noise(problem)
+    if space.box.d != problem.d:
+        raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
+    states = space.points()
+    grad = problem.grad(states)
+    delta = space.grid.delta
+    index = np.arange(space.size).reshape(space.shape)
+    rows, cols, rates = [], [], []
+    for k in range(problem.d):
+        up = noise.expected_ramp(-grad[:, k], -1.0) / delta
+        down = noise.expected_ramp(grad[:, k], 1.0) / delta
+        for rate, shift in ((up, 1), (down, -1)):
+            target = np.roll(index, -shift, axis=k).ravel()
+            position = np.indices(space.shape)[k].ravel()
+            inside = (position + shift >= 0) & (position + shift < space.shape[k])
+            rows.append(np.arange(space.size)[inside])
+            cols.append(target[inside])
+            rates.append(rate[inside])
+    rows, cols, rates = (np.concatenate(x) for x in (rows, cols, rates))
+    off = sp.csr_matrix((rates, (rows, cols)), shape=(space.size, space.size))
+    return (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
