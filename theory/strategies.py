@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from simulate import Box, GaussianNoise, Grid, Method, Problem, Quadratic, run
 from simulate.schedules import Schedule, constant, inverse_sqrt, inverse_time
-from theory.claims import SEED, Verdict, Z
+from theory.verdict import SEED, Verdict, Z
 
 
 @st.composite

@@ -1,0 +1,44 @@
+"""The small-step limit of BinaryConnect's real weights (claim C6, sharpened).
+
+With step sizes ``a_t -> 0`` the real weights of BC with the unbiased quantizer ``Q_s``
+follow the mean ODE ``dw/dt = -h(w)``, ``h(w) = E grad F(Q_s(w))``, and converge to the root
+``w_inf`` of ``h``.  Given ``w``, ``Q_s(w)`` takes the ``2^d`` corners of the grid cell of ``w``
+with product probabilities, so ``h`` is computed exactly for small ``d``.  Theory
+(:func:`theory.convex.bc_limit_bound`) gives ``F(w_inf) - F* <= L2^2 d^2 Delta^4/(128 mu)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy.optimize import root
+
+from simulate.grid import Grid
+from simulate.problems.base import Problem
+
+#: ``2^d`` corners are enumerated; larger ``d`` raises.
+MAX_DIMENSION = 14
+#: The root must satisfy ``||h(w_inf)||_inf <= ROOT_TOLERANCE``.
+ROOT_TOLERANCE = 1e-12
+
+
+def mean_quantized_gradient(problem: Problem, grid: Grid, w: np.ndarray) -> np.ndarray:
+    """``h(w) = E grad F(Q_s(w))``, exactly, by summing over the corners of ``w``'s grid cell."""
+    if problem.d > MAX_DIMENSION:
+        raise ValueError(f"exact corner sums need d <= {MAX_DIMENSION}, got d={problem.d}")
+    below = grid.nearest(w - grid.delta / 2)
+    below = np.where(below > w, below - grid.delta, below)
+    up_probability = np.clip((w - below) / grid.delta, 0.0, 1.0)
+    corners = np.array(list(itertools.product((0, 1), repeat=problem.d)), dtype=float)
+    weights = np.prod(np.where(corners == 1, up_probability, 1 - up_probability), axis=1)
+    return weights @ problem.grad(below + grid.delta * corners)
+
+
+def bc_limit_point(problem: Problem, grid: Grid) -> np.ndarray:
+    """The root ``w_inf`` of ``h`` (Powell's hybrid method from ``w*``); raises if not found."""
+    solution = root(lambda w: mean_quantized_gradient(problem, grid, w), problem.w_star, method="hybr", tol=1e-14)
+    residual = float(np.max(np.abs(mean_quantized_gradient(problem, grid, solution.x))))
+    if residual > ROOT_TOLERANCE:
+        raise ArithmeticError(f"no root of E grad F(Q_s(w)) found: residual {residual:.3g}")
+    return solution.x
