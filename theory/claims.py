@@ -76,7 +76,15 @@ CLAIMS = {
         Claim("C7", "paper", "BC on quadratics drives the real weights to w*.", cc.check_c7, "C7"),
         Claim("C8", "extension", "R stagnates once a_t ||g||_inf < Delta/2.", cc.check_c8),
         Claim("C9", "paper", "As a -> 0, SGD's floor shrinks like a while SR's floor stays.", cc.check_c9),
+        Claim(
+            "E2",
+            "extension",
+            "Exact SR laws on separable quadratics give E F(w_t) with no sampling error; C3 holds at every t.",
+            cc.check_e2,
+            "C3",
+        ),
         Claim("E3", "extension", "Every bound on F - F* is invariant under the weight rescaling.", cc.check_e3),
+        Claim("E5", "extension", "The best quantized point min_grid F, exactly for small d.", cc.check_e5),
     )
 }
 

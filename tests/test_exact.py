@@ -1,0 +1,128 @@
+"""Exact computations against brute force and Monte Carlo: E1, E2, E5 and BC's limit (C6)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from simulate import (
+    BinaryConnect,
+    Box,
+    GaussianNoise,
+    Grid,
+    Logistic,
+    Quadratic,
+    StochasticRounding,
+    UniformNoise,
+    constant,
+    inverse_time,
+    run,
+)
+from simulate.bc_limit import bc_limit_point, mean_quantized_gradient
+from simulate.best_point import best_quantized_point
+from simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
+from theory.convex import all_bounds
+from theory.verdict import Z
+
+
+@pytest.mark.parametrize("noise", [GaussianNoise(1.0), UniformNoise(0.8)], ids=["gaussian", "uniform"])
+def test_e2_exact_propagation_matches_monte_carlo(noise):
+    problem = Quadratic(np.array([1.0, 2.0, 0.5]), w_star=np.array([0.013, 0.0, -0.2]), noise=noise)
+    grid = Grid(0.05)
+    box = Box.around(problem.w_star, 1.0, grid)
+    schedule = inverse_time(problem.mu)
+    exact = exact_sr_quadratic(problem, grid, box, schedule, 200)
+    checkpoints = [5, 50, 200]
+    result = run(problem, StochasticRounding(grid), schedule, 200, 4000, 7, box, checkpoints=checkpoints)
+    for key, values in (("w.gap", exact.last), ("w.avg_gap", exact.averaged)):
+        for estimate, t in zip(result.series[key], checkpoints, strict=True):
+            assert abs(estimate.mean - values[t - 1]) <= Z * estimate.stderr, (key, t)
+
+
+def test_e2_detects_a_wrong_schedule():
+    """The comparison has power: propagating with the wrong step size is rejected."""
+    problem = Quadratic(np.array([1.0]), noise=GaussianNoise(1.0))
+    grid = Grid(0.05)
+    box = Box.around(problem.w_star, 1.0, grid)
+    wrong = exact_sr_quadratic(problem, grid, box, constant(0.02), 100)
+    estimate = run(problem, StochasticRounding(grid), constant(0.01), 100, 4000, 7, box).final("w.gap")
+    assert abs(estimate.mean - wrong.last[-1]) > Z * estimate.stderr
+
+
+@given(
+    mu=st.floats(0.1, 10.0),
+    sigma=st.floats(0.01, 10.0),
+    delta=st.floats(0.01, 1.0),
+    offset=st.floats(0.0, 1.0),
+)
+def test_e1_floor_is_quarter_delta_times_mean_abs_gradient(mu, sigma, delta, offset):
+    """Stationarity of the birth-death generator with f(z) = z^2 gives, exactly,
+    mu E z^2 = Delta E|g| / 2, so E[F - F*] = Delta E_pi E|g| / 4 <= Delta G / 4 (C3's floor / 2)."""
+    floor = sr_floor_quadratic(mu, sigma, delta, offset * delta)
+    assert 0 < floor.ratio <= 0.5 + 1e-9
+    assert floor.gap <= floor.c3_floor
+
+
+def test_e1_ratio_is_one_over_sqrt_two_pi_when_noise_dominates():
+    floor = sr_floor_quadratic(1.0, 10.0, 0.01, 0.0, d=5)
+    assert floor.ratio == pytest.approx(1 / np.sqrt(2 * np.pi), rel=1e-4)
+
+
+def test_e1_floor_matches_long_monte_carlo_run():
+    mu, sigma, delta = 1.0, 1.0, 0.1
+    floor = sr_floor_quadratic(mu, sigma, delta, 0.0, d=4)
+    problem = Quadratic.isotropic(4, mu, sigma)
+    grid = Grid(delta)
+    box = Box.around(problem.w_star, 3.0, grid)  # the law's tails beyond 3 hold < 1e-30
+    w0 = np.zeros(4)
+    estimate = run(problem, StochasticRounding(grid), constant(0.01), 3000, 4000, 3, box, w0=w0).final("w.gap")
+    assert abs(estimate.mean - floor.gap) <= Z * estimate.stderr
+
+
+def test_sr_floor_rejects_bad_input():
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        sr_floor_quadratic(1.0, 0.0, 0.1)
+    with pytest.raises(ValueError, match="w_star must be a scalar or have shape"):
+        sr_floor_quadratic(1.0, 1.0, 0.1, w_star=np.zeros(3), d=2)
+
+
+@given(seed=st.integers(0, 10_000), delta=st.sampled_from([0.05, 0.1, 0.3]))
+def test_e5_best_quantized_point_matches_brute_force(seed, delta):
+    rng = np.random.default_rng(seed)
+    base = Quadratic.ill_conditioned(2, 1.0, 50.0, rotation_seed=seed)
+    problem = Quadratic(base.H, w_star=rng.uniform(-0.5, 0.5, 2))
+    best = best_quantized_point(problem, Grid(delta))
+    axis = delta * np.arange(-40, 41)
+    cube = np.stack([m.ravel() for m in np.meshgrid(axis, axis, indexing="ij")], axis=1)
+    assert best.gap == pytest.approx(float(problem.gap(cube).min()), abs=1e-13)
+    assert best.gap <= best.nearest_gap
+
+
+def test_e5_refuses_an_oversized_search():
+    problem = Quadratic(np.geomspace(1e-4, 1.0, 6), w_star=np.full(6, 0.45))
+    with pytest.raises(ValueError, match="max_candidates"):
+        best_quantized_point(problem, Grid(0.1), max_candidates=1000)
+
+
+def test_c6_bc_limit_point_solves_the_mean_field_equation_and_meets_the_sharpened_bound():
+    problem = Logistic.synthetic(n=100, d=3, lam=0.5, seed=2, batch_size=1)
+    bound = all_bounds()["C6-limit"]
+    for delta in (0.4, 0.1):
+        grid = Grid(delta)
+        w_inf = bc_limit_point(problem, grid)
+        assert np.max(np.abs(mean_quantized_gradient(problem, grid, w_inf))) <= 1e-12
+        gap = float(problem.gap(w_inf[None, :])[0])
+        assert 0 <= gap <= bound.evaluate(L2=problem.L2, d=problem.d, Delta=delta, mu=problem.mu)
+
+
+def test_c6_bc_real_weights_approach_the_limit_point():
+    """Monte Carlo: with a small constant step the real weights' mean is w_inf, and not w*."""
+    problem = Logistic.synthetic(n=100, d=2, lam=0.5, seed=2, batch_size=100)
+    grid = Grid(0.5)
+    w_inf = bc_limit_point(problem, grid)
+    box = Box.around(problem.w_star, 2.0, grid)
+    result = run(problem, BinaryConnect(grid), constant(0.01), 4000, 1000, 5, box, w0=grid.nearest(problem.w_star))
+    mean = result.final_weights["real"].mean(axis=0)
+    stderr = result.final_weights["real"].std(axis=0, ddof=1) / np.sqrt(1000)
+    assert np.all(np.abs(mean - w_inf) <= Z * stderr)
+    assert np.any(np.abs(mean - problem.w_star) > Z * stderr)
