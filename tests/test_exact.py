@@ -121,7 +121,7 @@ def test_c6_bc_real_weights_approach_the_limit_point():
     grid = Grid(0.5)
     w_inf = bc_limit_point(problem, grid)
     box = Box.around(problem.w_star, 2.0, grid)
-    result = run(problem, BinaryConnect(grid), constant(0.01), 4000, 1000, 5, box, w0=grid.nearest(problem.w_star))
+    result = run(problem, BinaryConnect(grid), constant(0.01), 1500, 1000, 5, box, w0=grid.nearest(problem.w_star))
     mean = result.final_weights["real"].mean(axis=0)
     stderr = result.final_weights["real"].std(axis=0, ddof=1) / np.sqrt(1000)
     assert np.all(np.abs(mean - w_inf) <= Z * stderr)
