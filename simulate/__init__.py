@@ -11,7 +11,7 @@ from simulate.methods import SGD, BinaryConnect, Method, Rounding, StochasticRou
 from simulate.monte_carlo import RunResult, log_checkpoints, run
 from simulate.noise import DiscreteNoise, GaussianNoise, MinibatchNoise, UniformNoise
 from simulate.problems import LeastSquaresMinibatch, Logistic, MultiWell2D, Problem, Quadratic, TiltedDoubleWell
-from simulate.schedules import constant, inverse_sqrt, inverse_time, schedule_by_name
+from simulate.schedules import annealed, constant, inverse_sqrt, inverse_time, schedule_by_name
 
 __all__ = [
     "SGD",
@@ -33,6 +33,7 @@ __all__ = [
     "StochasticRounding",
     "TiltedDoubleWell",
     "UniformNoise",
+    "annealed",
     "constant",
     "hard_sigmoid",
     "inverse_sqrt",

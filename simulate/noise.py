@@ -4,9 +4,9 @@ Each law states its per-coordinate variance (which enters ``G**2 = sup ||grad F|
 d * variance``) and its supremum ``sup |xi_i|`` (finite only for bounded noise; claim M2
 needs ``a * sup |g| <= delta``).
 
-Each law also gives the *expected ramp* ``E max(m + s xi, 0)`` in closed form.  It is the
-one functional of the noise that the exact SR transition laws need (:mod:`simulate.markov`):
-the probability that SR ends at or below a grid point is a difference of two ramps.
+Each law also gives, in closed form, the *expected ramp* ``E max(m + s xi, 0)`` (the small-step
+SR rates of :mod:`simulate.markov`) and the *expected clip* ``E clip(m + s xi, 0, 1)`` (the
+probability that SR ends at or below a grid point).
 
 Laws: Gaussian, uniform, any finite discrete law, and the exact law of a minibatch mean of
 a finite zero-mean dataset of offsets (``MinibatchNoise``; claim M5).  The least-squares
@@ -41,7 +41,7 @@ def gaussian_ramp(z: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(z, dtype=float)
     out = np.empty_like(z)
-    phi = np.exp(-0.5 * z**2) / math.sqrt(2 * math.pi)
+    phi = np.exp(-0.5 * np.clip(z, -40.0, 40.0) ** 2) / math.sqrt(2 * math.pi)  # 0 beyond |z| = 40 (underflow)
     direct = z <= _CONTINUED_FRACTION_FROM
     zd = z[direct]
     out[direct] = phi[direct] - zd * 0.5 * erfc(zd / math.sqrt(2))
@@ -93,6 +93,11 @@ class GaussianNoise:
             return _ramp(np.asarray(m, dtype=float))
         return width * gaussian_ramp(-np.asarray(m, dtype=float) / width)
 
+    def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
+        """``E clip(m + s xi, 0, 1) = E R(m + s xi) - E R(m - 1 + s xi)`` (accurate for ``m <= 1/2``)."""
+        m = np.asarray(m, dtype=float)
+        return self.expected_ramp(m, s) - self.expected_ramp(m - 1, s)
+
 
 @dataclass(frozen=True)
 class UniformNoise:
@@ -122,13 +127,26 @@ class UniformNoise:
             g += xi
 
     def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
-        """``E max(m + s xi, 0) = (Q(m + h) - Q(m - h)) / (2h)`` with ``h = |s| half_width`` and
-        ``Q(x) = max(x, 0)**2 / 2`` (the ramp's antiderivative)."""
+        """``E max(m + s xi, 0)`` with ``h = |s| half_width``: ``m`` if ``m >= h`` (no kink inside),
+        else ``max(m + h, 0)**2 / (4h)``."""
         m = np.asarray(m, dtype=float)
         h = abs(s) * self.half_width
         if h == 0:
             return _ramp(m)
-        return (_ramp(m + h) ** 2 - _ramp(m - h) ** 2) / (4 * h)
+        return np.where(m - h >= 0, m, _ramp(m + h) ** 2 / (4 * h))
+
+    def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
+        """``E clip(m + s xi, 0, 1)``: the mean of ``clip`` over ``[m - h, m + h]``, assembled from the
+        part above 1 and the part in ``[0, 1]`` without subtracting large numbers."""
+        m = np.asarray(m, dtype=float)
+        h = abs(s) * self.half_width
+        if h == 0:
+            return np.clip(m, 0.0, 1.0)
+        lo, hi = m - h, m + h
+        above_one = np.maximum(hi - np.maximum(lo, 1.0), 0.0)
+        a, b = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+        inside = (b - a) * (b + a) / 2
+        return np.where(lo >= 1, 1.0, np.where(hi <= 0, 0.0, (above_one + inside) / (2 * h)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,6 +193,15 @@ class DiscreteNoise:
                 total += prob * _ramp(m + s * value)
         return total
 
+    def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
+        """``E clip(m + s xi, 0, 1) = sum_k probs_k clip(m + s values_k, 0, 1)``."""
+        m = np.asarray(m, dtype=float)
+        total = np.zeros_like(m)
+        for value, prob in zip(self.values, self.probs, strict=True):
+            if prob > 0:
+                total += prob * np.clip(m + s * value, 0.0, 1.0)
+        return total
+
 
 #: Largest number of atoms :class:`MinibatchNoise` enumerates for its exact law.
 MAX_MINIBATCH_ATOMS = 200_000
@@ -215,7 +242,8 @@ class MinibatchNoise:
             )
         counts = np.array([np.bincount(c, minlength=n) for c in itertools.combinations_with_replacement(range(n), b)])
         log_multinomial = gammaln(b + 1) - gammaln(counts + 1).sum(axis=1) - b * math.log(n)
-        return DiscreteNoise(counts @ self.offsets / b, np.exp(log_multinomial))
+        values, index = np.unique(counts @ self.offsets / b, return_inverse=True)  # merge equal means
+        return DiscreteNoise(values, np.bincount(index, weights=np.exp(log_multinomial)))
 
     @property
     def variance(self) -> float:
@@ -235,6 +263,10 @@ class MinibatchNoise:
     def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
         """The expected ramp under the exact law (see :class:`DiscreteNoise`)."""
         return self.law.expected_ramp(m, s)
+
+    def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
+        """The expected clip under the exact law (see :class:`DiscreteNoise`)."""
+        return self.law.expected_clip(m, s)
 
 
 AdditiveNoise = GaussianNoise | UniformNoise | DiscreteNoise | MinibatchNoise

@@ -3,7 +3,9 @@
 * ``constant(a)``: ``a_t = a``;
 * ``inverse_time(mu)``: ``a_t = 1 / (mu (t + 1))`` (claims C3, C6);
 * ``inverse_sqrt(c)``: ``a_t = c / sqrt(t + 1)`` (claims C4, C5; ``c / sqrt(t)`` with
-  one-based ``t``).
+  one-based ``t``);
+* ``annealed(start, end, steps)``: ``a_t = max(end, start (end/start)^(t/steps))``, a geometric
+  decay held at ``end`` (claim M4: the greedy-search phase of SGD and BC).
 """
 
 from __future__ import annotations
@@ -56,7 +58,27 @@ class InverseSqrt:
         return self.c / math.sqrt(t + 1)
 
 
-Schedule = Constant | InverseTime | InverseSqrt
+@dataclass(frozen=True)
+class Annealed:
+    """``a_t = start (end/start)^(t/steps)`` for ``t < steps``, then ``end``."""
+
+    start: float
+    end: float
+    steps: int
+    name = "annealed"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _validate.positive("start", self.start))
+        object.__setattr__(self, "end", _validate.positive("end", self.end))
+        object.__setattr__(self, "steps", _validate.integer("steps", self.steps, minimum=1))
+        if self.end > self.start:
+            raise ValueError(f"end must be <= start={self.start}, got {self.end}")
+
+    def __call__(self, t: int) -> float:
+        return self.start * (self.end / self.start) ** (min(t, self.steps) / self.steps)
+
+
+Schedule = Constant | InverseTime | InverseSqrt | Annealed
 
 
 def constant(a: float) -> Constant:
@@ -72,6 +94,11 @@ def inverse_time(mu: float) -> InverseTime:
 def inverse_sqrt(c: float) -> InverseSqrt:
     """``a_t = c / sqrt(t + 1)``."""
     return InverseSqrt(c)
+
+
+def annealed(start: float, end: float, steps: int) -> Annealed:
+    """Geometric decay from ``start`` to ``end`` over ``steps`` steps, then constant."""
+    return Annealed(start, end, steps)
 
 
 SCHEDULES = {"constant": constant, "inverse_time": inverse_time, "inverse_sqrt": inverse_sqrt}

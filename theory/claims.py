@@ -10,8 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from theory import convex_checks as cc
+from theory import markov_checks as mc
 from theory.bound import Bound
 from theory.convex import all_bounds
+from theory.markov import Derivation, derivations
 from theory.verdict import SEED, Verdict, Z, crashed
 
 __all__ = ["CLAIMS", "SEED", "Claim", "Verdict", "Z", "all_bounds", "run_checks"]
@@ -28,9 +30,11 @@ class Claim:
     bound_name: str | None = None
 
     @property
-    def bound(self) -> Bound | None:
-        """The derived bound behind the claim, if any."""
-        return all_bounds()[self.bound_name] if self.bound_name else None
+    def bound(self) -> Bound | Derivation | None:
+        """The derived bound (or, for distributional claims, the derivation) behind the claim."""
+        if self.bound_name is None:
+            return None
+        return all_bounds().get(self.bound_name) or derivations()[self.bound_name]
 
 
 CLAIMS = {
@@ -76,6 +80,46 @@ CLAIMS = {
         Claim("C7", "paper", "BC on quadratics drives the real weights to w*.", cc.check_c7, "C7"),
         Claim("C8", "extension", "R stagnates once a_t ||g||_inf < Delta/2.", cc.check_c8),
         Claim("C9", "paper", "As a -> 0, SGD's floor shrinks like a while SR's floor stays.", cc.check_c9),
+        Claim(
+            "M1",
+            "paper",
+            "SR iterates on a grid form a Markov chain with exactly computable transitions; histograms match pi.",
+            mc.check_m1,
+        ),
+        Claim(
+            "M2",
+            "paper",
+            "For a sup|g| <= Delta (1-D): T_a = I + a A, pi does not depend on a, mixing slows like 1/a.",
+            mc.check_m2,
+            "M2",
+        ),
+        Claim(
+            "M3",
+            "reconstructed",
+            "Unbounded noise: T_a = I + a A + o(a), pi_a -> pi_0, and pi_0 is not concentrated on minimizers.",
+            mc.check_m3,
+            "M3",
+        ),
+        Claim(
+            "M4",
+            "paper",
+            "SGD and BC (real weights) concentrate on the global minimizer as a shrinks; SR does not.",
+            mc.check_m4,
+            "M4",
+        ),
+        Claim("M5", "reconstructed", "Larger batches concentrate SR's stationary law near minimizers.", mc.check_m5),
+        Claim(
+            "M6",
+            "extension",
+            "Separable problems: SR's law is a product; the mass at the minimizer decays exponentially in d.",
+            mc.check_m6,
+        ),
+        Claim(
+            "E1",
+            "extension",
+            "The exact small-step SR floor of a quadratic (birth-death per coordinate), compared with C3's floor.",
+            mc.check_e1,
+        ),
         Claim(
             "E2",
             "extension",

@@ -3,11 +3,10 @@
 SR with step ``a`` maps a grid point ``x`` to ``Q_s(P_W(x - a g))`` with ``g = grad F(x) +
 xi``, coordinate by coordinate, the noise ``xi`` independent across coordinates.  For one
 coordinate with pre-rounding point ``y``, the chance of ending at or below the grid point
-``x_j`` is ``clip(1 + (x_j - y)/delta, 0, 1) = R(1 + v) - R(v)`` with ``v = (x_j - y)/delta``
-and the ramp ``R(v) = max(v, 0)``.  Taking the expectation over ``xi`` needs only the noise's
-expected ramp ``E R(m + s xi)``, which every law of :mod:`simulate.noise` gives in closed form
-(claim M1).  Given ``x``, the coordinates are rounded independently, so the d-dimensional
-law is the product of the one-dimensional ones.
+``x_j`` is ``clip(1 + (x_j - y)/delta, 0, 1)``.  Taking the expectation over ``xi`` needs only
+the noise's expected clip ``E clip(m + s xi, 0, 1)``, which every law of
+:mod:`simulate.noise` gives in closed form (claim M1).  Given ``x``, the coordinates are
+rounded independently, so the d-dimensional law is the product of the one-dimensional ones.
 
 Grid edges: the box ``W`` is aligned with the grid, so ``P_W`` after rounding equals rounding
 after ``P_W``.  All mass that SR would send beyond an edge lands on the edge point; the
@@ -16,7 +15,7 @@ cumulative law is set to 1 at the top point and 0 below the bottom one.
 Round-off: each entry is a difference of two cumulative probabilities, taken from the lower
 tail where that is below 1/2 and from the upper tail otherwise, so entries of order 1e-14
 or smaller keep their relative precision.  Differences that come out negative by round-off
-(at most ``ROUNDOFF`` in size) are set to 0; a larger negative entry raises.
+(or above 1) by at most ``ROUNDOFF`` are clipped to [0, 1]; anything larger raises.
 
 Small steps (claims M2, M3): for ``a sup|g| <= delta`` each coordinate moves at most one
 grid point, with probability ``a E[(-g)^+]/delta`` up and ``a E[g^+]/delta`` down, so
@@ -97,6 +96,17 @@ def _additive_noise(problem: Problem) -> AdditiveNoise:
     return noise
 
 
+def _expected_clip(noise: AdditiveNoise, m: np.ndarray, s: float) -> np.ndarray:
+    """``E clip(m + s xi, 0, 1)``, using ``clip(x) = 1 - clip(1 - x)`` for ``m > 1/2`` so that each
+    law is only asked for values that are small where they are tiny."""
+    m = np.asarray(m, dtype=float)
+    low = m <= 0.5
+    out = np.empty_like(m)
+    out[low] = noise.expected_clip(m[low], s)
+    out[~low] = 1.0 - noise.expected_clip(1.0 - m[~low], -s)
+    return out
+
+
 def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: AdditiveNoise) -> np.ndarray:
     """``P(Q_s(P(mean_i - lr xi)) = points_j)`` for one coordinate: an ``(n, K)`` row-stochastic array.
 
@@ -109,8 +119,8 @@ def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: Additiv
         return np.ones((n, 1))
     u = (points[None, :] - mean[:, None]) / delta
     s = lr / delta
-    below = noise.expected_ramp(1 + u, s) - noise.expected_ramp(u, s)  # P(next <= x_j)
-    above = noise.expected_ramp(1 - u, -s) - noise.expected_ramp(-u, -s)  # P(next >= x_j)
+    below = _expected_clip(noise, 1 + u, s)  # P(next <= x_j) = E clip(1 + (x_j - y)/delta, 0, 1)
+    above = _expected_clip(noise, 1 - u, -s)  # P(next >= x_j) = E clip(1 - (x_j - y)/delta, 0, 1)
     below_ext = np.concatenate([np.zeros((n, 1)), below[:, :-1], np.ones((n, 1))], axis=1)
     above_ext = np.concatenate([np.ones((n, 1)), above[:, 1:], np.zeros((n, 1))], axis=1)
     law = np.where(
@@ -118,9 +128,9 @@ def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: Additiv
         below_ext[:, 1:] - below_ext[:, :-1],
         above_ext[:, :-1] - above_ext[:, 1:],
     )
-    if np.any(law < -ROUNDOFF):
-        raise ArithmeticError(f"transition probability {law.min():.3g} is negative beyond round-off")
-    return np.maximum(law, 0.0)
+    if np.any(law < -ROUNDOFF) or np.any(law > 1 + ROUNDOFF):
+        raise ArithmeticError(f"transition probabilities span [{law.min():.3g}, {law.max():.3g}] beyond round-off")
+    return np.clip(law, 0.0, 1.0)
 
 
 def transition_matrix(problem: Problem, space: StateSpace, lr: float) -> np.ndarray:

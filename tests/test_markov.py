@@ -1,0 +1,213 @@
+"""The Markov-chain model of SR: kernels, generators, stationary solvers, mixing (M1-M6, E1)."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from simulate import (
+    Box,
+    DiscreteNoise,
+    GaussianNoise,
+    Grid,
+    MinibatchNoise,
+    MultiWell2D,
+    Quadratic,
+    StochasticRounding,
+    TiltedDoubleWell,
+    UniformNoise,
+    constant,
+    run,
+)
+from simulate.markov import (
+    ReducibleChainError,
+    StateSpace,
+    chain_kind,
+    generator,
+    propagate,
+    spectral_gap,
+    stationary,
+    transition_matrix,
+)
+from simulate.noise import gaussian_ramp
+from theory.markov import derivations
+from theory.markov_checks import histogram_threshold
+
+noises = st.one_of(
+    st.builds(GaussianNoise, st.floats(0.0, 5.0)),
+    st.builds(UniformNoise, st.floats(0.0, 5.0)),
+    st.just(DiscreteNoise(np.array([-1.0, 0.0, 2.0]), np.array([0.5, 0.25, 0.25]))),
+    st.just(MinibatchNoise(np.array([-1.0, -0.5, 1.5]), 3)),
+)
+
+
+@given(
+    noise=noises,
+    height=st.floats(0.05, 2.0),
+    tilt=st.floats(-0.5, 0.5),
+    delta=st.sampled_from([0.05, 0.1, 0.25, 0.5]),
+    lr=st.floats(1e-4, 1.0),
+)
+@example(noise=GaussianNoise(0.01), height=2.0, tilt=0.0, delta=0.05, lr=1e-4)  # entries far below 1e-14
+def test_m1_transition_rows_are_probability_laws(noise, height, tilt, delta, lr):
+    problem = TiltedDoubleWell(height=height, tilt=tilt, noise=noise)
+    space = StateSpace(Box.around(np.zeros(1), 1.5, Grid(delta)), Grid(delta))
+    matrix = transition_matrix(problem, space, lr)
+    assert np.all(matrix >= 0) and np.all(matrix <= 1)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_m1_transition_row_matches_one_sr_step():
+    problem = MultiWell2D(noise=UniformNoise(1.0))
+    grid = Grid(0.25)
+    space = StateSpace(Box.around(np.zeros(2), 2.0, grid), grid)
+    matrix = transition_matrix(problem, space, 0.3)
+    start = space.points()[7]
+    chains = 40_000
+    result = run(problem, StochasticRounding(grid), constant(0.3), 1, chains, 11, space.box, w0=start)
+    distance = np.abs(space.histogram(result.final_weights["w"]) - matrix[7]).sum()
+    assert distance <= histogram_threshold(matrix[7], chains)
+    assert np.abs(space.histogram(result.final_weights["w"]) - matrix[8]).sum() > histogram_threshold(matrix[8], chains)
+
+
+def test_gaussian_ramp_has_full_relative_precision_in_the_tail():
+    mpmath = pytest.importorskip("mpmath")
+    z = np.array([-8.0, 0.0, 2.9, 3.1, 10.0, 30.0, 37.0])
+    exact = np.array([float(mpmath.npdf(x) - x * mpmath.ncdf(-x)) for x in z])
+    np.testing.assert_allclose(gaussian_ramp(z), exact, rtol=1e-12)
+
+
+@pytest.mark.parametrize("noise", [GaussianNoise(1.0), UniformNoise(2.0)], ids=["gaussian", "uniform"])
+def test_m3_generator_is_the_small_step_limit(noise):
+    problem = TiltedDoubleWell(height=0.5, tilt=0.1, noise=noise)
+    grid = Grid(0.1)
+    space = StateSpace(Box.around(np.zeros(1), 1.2, grid), grid)
+    rate = generator(problem, space).toarray()
+    errors = [
+        np.abs((transition_matrix(problem, space, a) - np.eye(space.size)) / a - rate).max() for a in (1e-3, 1e-4)
+    ]
+    assert errors[1] <= 1e-6 or errors[1] <= errors[0] / 5
+
+
+def _random_birth_death(rng, n, spread):
+    up = 10 ** rng.uniform(-spread, 0, n - 1)
+    down = 10 ** rng.uniform(-spread, 0, n - 1)
+    off = sp.diags([up, down], [1, -1]).toarray()
+    return off - np.diag(off.sum(axis=1))
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 60), spread=st.sampled_from([1.0, 8.0, 15.0]))
+def test_stationary_solvers_agree_entrywise_on_ill_conditioned_chains(seed, n, spread):
+    """Rates down to 1e-15: GTH returns a law matching the birth-death formula entry by entry to
+    relative 1e-9, with a small residual."""
+    rate = _random_birth_death(np.random.default_rng(seed), n, spread)
+    exact = stationary(rate, method="birth-death")
+    gth = stationary(rate, method="gth")
+    assert np.all(gth.pi >= 0) and gth.pi.sum() == pytest.approx(1.0, abs=1e-12)
+    assert gth.residual <= 1e-12
+    np.testing.assert_allclose(gth.pi, exact.pi, rtol=1e-9, atol=0)
+
+
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 60), spread=st.sampled_from([1.0, 8.0, 15.0]))
+def test_sparse_lu_is_accurate_or_says_it_is_not(seed, n, spread):
+    """Sparse LU never returns a silently wrong law: either a non-negative law with a small
+    residual, or an ArithmeticError naming GTH; on well-conditioned chains it always succeeds."""
+    rate = _random_birth_death(np.random.default_rng(seed), n, spread)
+    try:
+        law = stationary(rate, method="sparse-lu")
+    except ArithmeticError as error:
+        assert spread > 1.0 and "gth" in str(error)
+        return
+    assert np.all(law.pi >= 0) and law.residual <= 1e-12
+    if spread == 1.0:
+        np.testing.assert_allclose(law.pi, stationary(rate, method="birth-death").pi, rtol=1e-9)
+
+
+def test_transition_matrix_with_tiny_entries_gives_an_accurate_stationary_law():
+    transition = np.eye(40) + _random_birth_death(np.random.default_rng(1), 40, 13.0) * 1e-2
+    assert transition[transition > 0].min() < 1e-14
+    np.testing.assert_allclose(stationary(transition, "gth").pi, stationary(transition, "birth-death").pi, rtol=1e-9)
+
+
+def test_reducible_chain_is_reported_not_solved():
+    blocks = sp.block_diag([np.array([[0.5, 0.5], [0.5, 0.5]]), np.array([[1.0]])])
+    with pytest.raises(ReducibleChainError, match="2 communicating classes"):
+        stationary(blocks)
+
+
+def test_chain_kind_rejects_matrices_that_are_neither():
+    with pytest.raises(ValueError, match="neither a transition matrix"):
+        chain_kind(np.array([[0.5, 0.2], [0.1, 0.9]]))
+    with pytest.raises(ValueError, match="negative off-diagonal"):
+        chain_kind(np.array([[1.2, -0.2], [0.1, 0.9]]))
+
+
+def test_stationary_solvers_on_a_100k_state_birth_death_chain():
+    problem = TiltedDoubleWell(noise=GaussianNoise(1.0))
+    n = 100_000
+    delta = 3.2 / (n - 1)
+    grid = Grid(delta, lo=-1.6, hi=-1.6 + delta * (n - 1))
+    rate = generator(problem, StateSpace(Box(np.array([grid.lo]), np.array([grid.hi])), grid))
+    log_space = stationary(rate)
+    lu = stationary(rate, method="sparse-lu")
+    assert log_space.method == "birth-death"
+    assert np.abs(log_space.pi - lu.pi).sum() <= 1e-10
+    assert lu.residual <= 1e-9
+
+
+def test_m6_stationary_law_on_a_200x200_grid_is_the_product_of_1d_laws():
+    """Separable generator (Kronecker sum): the exact answer is the product of the birth-death laws."""
+    grid = Grid(0.02)
+    problem_2d = Quadratic.isotropic(2, 1.0, 1.0)
+    space_2d = StateSpace(Box(np.full(2, -2.0), np.full(2, 1.98)), grid)
+    assert space_2d.shape == (200, 200)
+    law_2d = stationary(generator(problem_2d, space_2d))
+    problem_1d = Quadratic.isotropic(1, 1.0, 1.0)
+    law_1d = stationary(generator(problem_1d, StateSpace(Box(np.full(1, -2.0), np.full(1, 1.98)), grid))).pi
+    assert law_2d.method == "sparse-lu"
+    assert np.abs(law_2d.pi - np.outer(law_1d, law_1d).ravel()).sum() <= 1e-10
+
+
+def test_m2_spectral_gap_is_linear_in_the_step_below_the_threshold():
+    problem = TiltedDoubleWell(height=0.25, tilt=0.1, noise=UniformNoise(1.0))
+    grid = Grid(0.1)
+    space = StateSpace(Box.around(np.zeros(1), 0.5, grid), grid)
+    threshold = grid.delta / (np.max(np.abs(problem.grad(space.points()))) + 1.0)
+    gaps = [spectral_gap(transition_matrix(problem, space, a)) / a for a in (threshold, threshold / 7)]
+    assert gaps[0] == pytest.approx(gaps[1], rel=1e-9)
+    assert gaps[0] == pytest.approx(spectral_gap(generator(problem, space)), rel=1e-9)
+
+
+def test_propagate_converges_to_the_stationary_law():
+    problem = TiltedDoubleWell(height=0.25, tilt=0.1, noise=GaussianNoise(1.0))
+    grid = Grid(0.25)
+    space = StateSpace(Box.around(np.zeros(1), 2.0, grid), grid)
+    matrix = transition_matrix(problem, space, 0.1)
+    start = np.eye(space.size)[0]
+    assert np.abs(propagate(start, matrix, 5000) - stationary(matrix).pi).sum() <= 1e-10
+    with pytest.raises(ValueError, match="p0 must be a probability vector"):
+        propagate(np.ones(space.size), matrix, 3)
+
+
+@pytest.mark.parametrize("name", ["M2", "M3", "M4"])
+def test_markov_derivation_steps_verify(name):
+    results = derivations()[name].verify()
+    assert results and all(ok for _, ok in results)
+
+
+def test_minibatch_law_is_exact():
+    noise = MinibatchNoise(np.array([-1.0, 0.0, 1.0]), 2)
+    np.testing.assert_allclose(sorted(noise.law.values), [-1.0, -0.5, 0.0, 0.5, 1.0])
+    assert noise.law.variance == pytest.approx(noise.variance)
+    with pytest.raises(ValueError, match="mean 0"):
+        DiscreteNoise(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        MinibatchNoise(np.array([-1.0, 1.0]), 0)
+
+
+def test_state_space_rejects_off_grid_points():
+    grid = Grid(0.5)
+    space = StateSpace(Box.around(np.zeros(1), 1.0, grid), grid)
+    with pytest.raises(ValueError, match="not grid points"):
+        space.index(np.array([[0.25]]))
