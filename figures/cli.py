@@ -1,4 +1,4 @@
-"""The ``qnets`` command line: ``simulate``, ``check`` claims, show a ``bound``, ``bench``."""
+"""The ``qnets`` command line: ``simulate``, ``check`` claims, show a ``bound``, ``markov``, ``bench``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from simulate import (
     MultiWell2D,
     Quadratic,
     TiltedDoubleWell,
+    UniformNoise,
     method_by_name,
     run,
     schedule_by_name,
@@ -96,8 +97,9 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from simulate.bench import bench
+    from simulate.markov.accuracy import solver_accuracy
 
-    report = bench(n_chains=args.chains, d=args.d, steps=args.steps)
+    report = solver_accuracy() if args.markov else bench(n_chains=args.chains, d=args.d, steps=args.steps)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -131,13 +133,50 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(v.holds for v in verdicts) else 1
 
 
+def _parse_settings(items: list[str]) -> dict[str, float]:
+    numbers = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            numbers[key.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--set expects NAME=NUMBER, got {item!r}") from None
+    return numbers
+
+
+def _print_steps(steps: list) -> None:
+    for i, (step, ok) in enumerate(steps, 1):
+        print(f"  {i:2d}. [{step.check}: {'verified' if ok else 'NOT VERIFIED'}] {step.justification}")
+        print(f"      {step.relation}")
+
+
+def _derivation(args: argparse.Namespace) -> int:
+    from theory.markov import derivations
+
+    derivation = derivations()[args.name]
+    print(f"{derivation.name} (claim {derivation.claim_id})")
+    print("assumptions: " + "; ".join(derivation.assumptions))
+    print(f"statement: {derivation.statement}")
+    print(f"result: {derivation.latex() if args.latex else derivation.result}")
+    if derivation.notes:
+        print(f"notes: {derivation.notes}")
+    if args.derive:
+        _print_steps(derivation.verify())
+    if args.set:
+        raise ValueError(f"{args.name} is a distributional derivation with no value to evaluate; drop --set")
+    return 0
+
+
 def _bound(args: argparse.Namespace) -> int:
     from theory.claims import all_bounds
     from theory.convex import scaling_consistent
+    from theory.markov import derivations
 
     bounds = all_bounds()
+    if args.name in derivations():
+        return _derivation(args)
     if args.name not in bounds:
-        raise ValueError(f"unknown bound {args.name!r}; known: {', '.join(bounds)}")
+        raise ValueError(f"unknown bound {args.name!r}; known: {', '.join([*bounds, *derivations()])}")
     bound = bounds[args.name]
     print(f"{bound.name} (claim {bound.claim_id})")
     print("assumptions: " + "; ".join(bound.assumptions))
@@ -151,20 +190,68 @@ def _bound(args: argparse.Namespace) -> int:
     if bound.notes:
         print(f"notes: {bound.notes}")
     if args.derive:
-        for i, (step, ok) in enumerate(bound.verify(), 1):
-            print(f"  {i:2d}. [{step.check}: {'verified' if ok else 'NOT VERIFIED'}] {step.justification}")
-            print(f"      {step.relation}")
+        _print_steps(bound.verify())
     if args.set:
-        numbers = {}
-        for item in args.set:
-            key, _, value = item.partition("=")
-            try:
-                numbers[key.strip()] = float(value)
-            except ValueError:
-                raise ValueError(f"--set expects NAME=NUMBER, got {item!r}") from None
+        numbers = _parse_settings(args.set)
         print(f"value: {bound.evaluate(**numbers):.6g}")
         if bound.paper_form is not None:
             print(f"paper's form value: {bound.evaluate_paper_form(**numbers):.6g}")
+    return 0
+
+
+def _markov(args: argparse.Namespace) -> int:
+    from simulate.markov import StateSpace
+    from simulate.markov.summary import sr_law_against_step
+
+    noise = GaussianNoise(args.noise) if args.noise_law == "gaussian" else UniformNoise(args.noise)
+    problem = (
+        TiltedDoubleWell(height=0.25, tilt=0.1, noise=noise)
+        if args.problem == "double-well"
+        else MultiWell2D(noise=noise)
+    )
+    grid = Grid(args.delta)
+    space = StateSpace(Box.around(np.zeros(problem.d), args.half_width, grid), grid)
+    rates = sorted(args.lr or [0.2, 0.1, 0.05, 0.02], reverse=True)
+    for a in rates:
+        if not a > 0:
+            raise ValueError(f"--lr must be > 0, got {a}")
+    rows = sr_law_against_step(problem, space, rates, args.radius)
+    if args.json:
+        payload = {
+            "problem": args.problem,
+            "noise": {"law": args.noise_law, "scale": args.noise},
+            "delta": args.delta,
+            "w_star": problem.w_star.tolist(),
+            "radius": args.radius,
+            "states": space.points().tolist(),
+            "rows": [row.as_dict() for row in rows],
+        }
+        print(json.dumps(payload, indent=2))
+        return 0
+    print(
+        f"SR on {args.problem} ({space.size} states, delta={args.delta}, {args.noise_law} noise {args.noise}); "
+        f"w* = {np.round(problem.w_star, 3).tolist()}"
+    )
+    table = [["a", f"mass |w-w*|<={args.radius}", "TV(pi_a, pi_0)", "relaxation (steps)", "a x relaxation"]]
+    for row in rows:
+        label = "-> 0 (generator)" if row.a == 0 else f"{row.a:g}"
+        scaled = row.relaxation_steps if row.a == 0 else row.a * row.relaxation_steps
+        table.append(
+            [
+                label,
+                f"{row.mass_near_minimizer:.4f}",
+                f"{row.tv_from_small_step_law:.2e}",
+                "-" if row.a == 0 else f"{row.relaxation_steps:.4g}",
+                f"{scaled:.4g}",
+            ]
+        )
+    _print_table(table, align=str.rjust)
+    if problem.d == 1:
+        print("stationary law (columns: a)")
+        laws = [["w", *(f"{row.a:g}" if row.a else "->0" for row in rows)]]
+        for k, point in enumerate(space.points()[:, 0]):
+            laws.append([f"{point:+.3f}", *(f"{row.law[k]:.4f}" for row in rows)])
+        _print_table(laws, align=str.rjust)
     return 0
 
 
@@ -208,16 +295,30 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check)
 
     bound = commands.add_parser("bound", help="show a derived bound, its derivation and its value")
-    bound.add_argument("name", help="C2, C3, C4, C5, C6, C7, sgd-strongly-convex or sgd-convex")
+    bound.add_argument(
+        "name", help="C2, C3, C4, C5, C6, C6-limit, C7, sgd-strongly-convex, sgd-convex, or the derivations M2, M3, M4"
+    )
     bound.add_argument("--derive", action="store_true", help="print and verify every derivation step")
     bound.add_argument("--latex", action="store_true")
     bound.add_argument("--set", action="append", metavar="NAME=VALUE", help="evaluate at these values")
     bound.set_defaults(handler=_bound)
 
+    markov = commands.add_parser("markov", help="SR's exact stationary law, its mass near w* and mixing, against a")
+    markov.add_argument("--problem", choices=("double-well", "multiwell"), default="double-well")
+    markov.add_argument("--delta", type=float, default=0.25, help="grid spacing (default 0.25)")
+    markov.add_argument("--noise-law", choices=("gaussian", "uniform"), default="gaussian")
+    markov.add_argument("--noise", type=float, default=1.0, help="sigma (gaussian) or half-width (uniform)")
+    markov.add_argument("--lr", type=float, action="append", help="a step size (repeatable; default 0.2 0.1 0.05 0.02)")
+    markov.add_argument("--half-width", type=float, default=2.0, help="the box is [-h, h]^d (default 2)")
+    markov.add_argument("--radius", type=float, default=0.3, help="'near w*' means within this distance")
+    markov.add_argument("--json", action="store_true")
+    markov.set_defaults(handler=_markov)
+
     bench = commands.add_parser("bench", help="throughput of the SR engine against the RNG limit")
     bench.add_argument("--chains", type=int, default=10_000)
     bench.add_argument("--d", type=int, default=100)
     bench.add_argument("--steps", type=int, default=30)
+    bench.add_argument("--markov", action="store_true", help="accuracy and time of the stationary solvers instead")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(handler=_bench)
     return parser

@@ -66,3 +66,30 @@ def test_bench_reports_its_ratios_and_bounded_memory():
     for key in ("coord_steps_per_s", "rng_limit_ratio", "python_loop_speedup"):
         assert report[key] > 0
     assert report["peak_memory_ratio"] < 4
+
+
+def test_markov_json_rows_are_laws_with_summaries(capsys):
+    assert main(["markov", "--lr", "0.1", "--lr", "0.02", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [row["a"] for row in payload["rows"]] == [0.1, 0.02, 0.0]
+    for row in payload["rows"]:
+        assert sum(row["law"]) == pytest.approx(1.0, abs=1e-12)
+        assert 0 < row["mass_near_minimizer"] < 1 and row["residual"] < 1e-12
+    assert payload["rows"][1]["tv_from_small_step_law"] < payload["rows"][0]["tv_from_small_step_law"]
+
+
+def test_markov_table_shows_the_law_against_a(capsys):
+    assert main(["markov", "--lr", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "-> 0 (generator)" in out and "stationary law (columns: a)" in out
+
+
+def test_markov_rejects_a_non_positive_step(capsys):
+    assert main(["markov", "--lr", "0"]) == 2
+    assert "--lr must be > 0" in capsys.readouterr().err
+
+
+def test_bound_shows_markov_derivations(capsys):
+    assert main(["bound", "M2", "--derive"]) == 0
+    out = capsys.readouterr().out
+    assert "M2 linearity" in out and "NOT VERIFIED" not in out and out.count("verified") == 3

@@ -13,7 +13,6 @@ from simulate import (
     Grid,
     MinibatchNoise,
     MultiWell2D,
-    Quadratic,
     StochasticRounding,
     TiltedDoubleWell,
     UniformNoise,
@@ -30,6 +29,7 @@ from simulate.markov import (
     stationary,
     transition_matrix,
 )
+from simulate.markov.accuracy import solver_accuracy
 from simulate.noise import gaussian_ramp
 from theory.markov import derivations
 from theory.markov_checks import histogram_threshold
@@ -143,30 +143,13 @@ def test_chain_kind_rejects_matrices_that_are_neither():
         chain_kind(np.array([[1.2, -0.2], [0.1, 0.9]]))
 
 
-def test_stationary_solvers_on_a_100k_state_birth_death_chain():
-    problem = TiltedDoubleWell(noise=GaussianNoise(1.0))
-    n = 100_000
-    delta = 3.2 / (n - 1)
-    grid = Grid(delta, lo=-1.6, hi=-1.6 + delta * (n - 1))
-    rate = generator(problem, StateSpace(Box(np.array([grid.lo]), np.array([grid.hi])), grid))
-    log_space = stationary(rate)
-    lu = stationary(rate, method="sparse-lu")
-    assert log_space.method == "birth-death"
-    assert np.abs(log_space.pi - lu.pi).sum() <= 1e-10
-    assert lu.residual <= 1e-9
-
-
-def test_m6_stationary_law_on_a_200x200_grid_is_the_product_of_1d_laws():
-    """Separable generator (Kronecker sum): the exact answer is the product of the birth-death laws."""
-    grid = Grid(0.02)
-    problem_2d = Quadratic.isotropic(2, 1.0, 1.0)
-    space_2d = StateSpace(Box(np.full(2, -2.0), np.full(2, 1.98)), grid)
-    assert space_2d.shape == (200, 200)
-    law_2d = stationary(generator(problem_2d, space_2d))
-    problem_1d = Quadratic.isotropic(1, 1.0, 1.0)
-    law_1d = stationary(generator(problem_1d, StateSpace(Box(np.full(1, -2.0), np.full(1, 1.98)), grid))).pi
-    assert law_2d.method == "sparse-lu"
-    assert np.abs(law_2d.pi - np.outer(law_1d, law_1d).ravel()).sum() <= 1e-10
+def test_stationary_solvers_on_a_100k_state_birth_death_chain_and_a_200x_200_grid():
+    """The 200 x 200 chain's exact law is the product of 1-D birth-death laws (Kronecker-sum generator)."""
+    report = solver_accuracy()
+    assert report["birth_death_1e5_l1_between_solvers"] <= 1e-10
+    assert report["birth_death_1e5_residual_sparse_lu"] <= 1e-9
+    assert report["grid_200x200_l1_error_vs_exact_product"] <= 1e-10
+    assert report["grid_200x200_residual"] <= 1e-10
 
 
 def test_m2_spectral_gap_is_linear_in_the_step_below_the_threshold():
