@@ -197,3 +197,9 @@ def test_public_strategies_build_admissible_parameters(data):
     assert 0 < problem.mu <= problem.L
     schedule = data.draw(schedules(problem.mu))
     assert all(0 < schedule(t) < np.inf for t in (0, 1, 100))
+
+
+def test_verdict_json_keeps_holds_a_boolean():
+    verdict = Verdict("C2", np.float64(0.5) <= 1.0, np.float64(0.5), 1.0, 0.0, "numpy scalars in")
+    payload = json.loads(json.dumps(verdict.as_dict()))
+    assert payload["holds"] is True and isinstance(payload["measured"], float)

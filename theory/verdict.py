@@ -27,6 +27,12 @@ class Verdict:
     params: dict = field(default_factory=dict)
     seed: int | None = SEED
 
+    def __post_init__(self) -> None:
+        # numpy scalars (np.bool_, np.float64) become plain Python values, so JSON stays typed
+        object.__setattr__(self, "holds", bool(self.holds))
+        for name in ("measured", "bound", "margin"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
     @property
     def ratio(self) -> float:
         """``measured / bound``: how tight the bound is (below 1 when it holds)."""
