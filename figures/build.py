@@ -1,0 +1,67 @@
+"""Build figures: compute (or load from the cache), save data and sidecar, draw PNG and PDF.
+
+For each figure ``NAME`` the output directory receives ``NAME.png``, ``NAME.pdf``, the data
+``NAME.npz`` and ``NAME.json``: the parameters, seed, mode, package version, git commit, the
+data file, and how long the build took.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from figures.cache import Cache
+from figures.checks import cached_verdicts
+from figures.provenance import code_hash, git_commit, package_version
+from figures.spec import FigureSpec
+from figures.style import save
+
+
+@dataclass(frozen=True)
+class BuiltFigure:
+    """A figure on disk: its spec and the files written."""
+
+    spec: FigureSpec
+    png: Path
+    pdf: Path
+    data: Path
+    sidecar: Path
+
+
+def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache) -> BuiltFigure:
+    """Compute (or load) the data of ``spec``, then write data, sidecar, PNG and PDF into ``out``."""
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    params = spec.parameters(quick)
+    if spec.from_verdicts is not None:
+        data = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache))
+    else:
+        data = cache.get_or_compute(
+            f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: spec.compute(params)
+        )
+    stem = out / spec.name
+    np.savez(stem.with_suffix(".npz"), **data)
+    png, pdf = save(spec.draw(data, params), stem)
+    sidecar = stem.with_suffix(".json")
+    sidecar.write_text(
+        json.dumps(
+            {
+                "figure": spec.name,
+                "title": spec.title,
+                "caption": spec.caption,
+                "mode": "quick" if quick else "full",
+                "parameters": params,
+                "seed": params.get("seed"),
+                "qnets": package_version(),
+                "git_commit": git_commit(),
+                "data": stem.with_suffix(".npz").name,
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+            indent=2,
+        )
+    )
+    return BuiltFigure(spec, png, pdf, stem.with_suffix(".npz"), sidecar)

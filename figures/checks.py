@@ -1,0 +1,29 @@
+"""Claim verdicts through the cache, so the report and the tightness figure share one run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from figures.cache import Cache
+from figures.provenance import code_hash
+from theory.claims import run_checks
+from theory.verdict import Verdict
+
+
+def cached_verdicts(ids: list[str], quick: bool, cache: Cache) -> list[Verdict]:
+    """``run_checks`` one claim at a time, each verdict cached under its id, mode and code hash."""
+    verdicts = []
+    for claim_id in ids:
+        arrays = cache.get_or_compute(
+            f"check-{claim_id}",
+            {"quick": quick, "code": code_hash()},
+            lambda claim_id=claim_id: {
+                "verdict": np.array(json.dumps(run_checks([claim_id], quick)[0].as_dict(), default=float))
+            },
+        )
+        fields = json.loads(str(arrays["verdict"]))
+        fields.pop("ratio")
+        verdicts.append(Verdict(**fields))
+    return verdicts

@@ -1,0 +1,29 @@
+"""Every figure of the reproduction report, in report order."""
+
+from figures import (
+    fig_batch,
+    fig_convergence,
+    fig_dimension,
+    fig_floor_delta,
+    fig_floor_lr,
+    fig_markov_chain,
+    fig_tightness,
+    fig_toy_1d,
+    fig_toy_2d,
+)
+from figures.spec import FigureSpec
+
+FIGURES: dict[str, FigureSpec] = {
+    module.SPEC.name: module.SPEC
+    for module in (
+        fig_convergence,
+        fig_floor_delta,
+        fig_floor_lr,
+        fig_toy_1d,
+        fig_toy_2d,
+        fig_markov_chain,
+        fig_batch,
+        fig_dimension,
+        fig_tightness,
+    )
+}
