@@ -12,15 +12,16 @@ from theory.claims import run_checks
 from theory.verdict import Verdict
 
 
-def cached_verdicts(ids: list[str], quick: bool, cache: Cache) -> list[Verdict]:
-    """``run_checks`` one claim at a time, each verdict cached under its id, mode and code hash."""
+def cached_verdicts(ids: list[str], quick: bool, cache: Cache, claims: dict | None = None) -> list[Verdict]:
+    """``run_checks`` one claim at a time, each verdict cached under its id, mode and code hash
+    (``claims``: the registry to use, default :data:`theory.claims.CLAIMS`)."""
     verdicts = []
     for claim_id in ids:
         arrays = cache.get_or_compute(
             f"check-{claim_id}",
             {"quick": quick, "code": code_hash()},
             lambda claim_id=claim_id: {
-                "verdict": np.array(json.dumps(run_checks([claim_id], quick)[0].as_dict(), default=float))
+                "verdict": np.array(json.dumps(run_checks([claim_id], quick, claims)[0].as_dict(), default=float))
             },
         )
         fields = json.loads(str(arrays["verdict"]))

@@ -1,4 +1,4 @@
-"""The ``qnets`` command line: ``simulate``, ``check`` claims, show a ``bound``, ``markov``, ``bench``."""
+"""The ``qnets`` command line: ``reproduce``, ``figures``, ``simulate``, ``check``, ``bound``, ``markov``, ``bench``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -255,9 +256,60 @@ def _markov(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figures(args: argparse.Namespace) -> int:
+    from figures.cache import Cache
+    from figures.progress import Progress
+    from figures.registry import FIGURES
+    from figures.reproduce import build_figures
+
+    names = args.names or list(FIGURES)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
+    out = Path(args.out)
+    cache = Cache(out / "cache", enabled=not args.no_cache)
+    built, failed = build_figures(
+        [FIGURES[n] for n in names], out, not args.full, cache, Progress(len(names), args.quiet)
+    )
+    for figure in built:
+        print(f"{figure.spec.name}: {figure.png} {figure.pdf} {figure.data} {figure.sidecar}")
+    for failure in failed:
+        print(f"{failure.name}: FAILED: {failure.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from figures.reproduce import reproduce
+
+    out = Path(args.out)
+    status = reproduce(out, quick=not args.full, use_cache=not args.no_cache, quiet=args.quiet)
+    print(f"report: {out / 'report.html'} and {out / 'report.md'}" + ("" if status == 0 else " (some checks FAILED)"))
+    return status
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    speed = parser.add_mutually_exclusive_group()
+    speed.add_argument("--quick", action="store_true", help="small sizes, minutes (default)")
+    speed.add_argument("--full", action="store_true", help="paper-quality sizes, under an hour")
+    parser.add_argument("--out", default="qnets-output", help="output directory (default ./qnets-output)")
+    parser.add_argument("--no-cache", action="store_true", help="recompute everything, ignoring OUT/cache")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
+    )
+    _add_run_options(reproduce)
+    reproduce.set_defaults(handler=_reproduce)
+
+    figures = commands.add_parser("figures", help="build figures (PNG, PDF, data, parameters) into OUT")
+    figures.add_argument("names", nargs="*", help="figure names (default: all)")
+    _add_run_options(figures)
+    figures.set_defaults(handler=_figures)
 
     sim = commands.add_parser("simulate", help="run one configuration and print estimates at checkpoints")
     sim.add_argument("--problem", choices=PROBLEMS, default="quadratic")

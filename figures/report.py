@@ -1,0 +1,186 @@
+"""The reproduction report: claims table, figures with captions, environment (Markdown and HTML)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from figures.build import BuiltFigure
+from theory.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """A claim as the report shows it."""
+
+    claim_id: str
+    source: str
+    statement: str
+    verdict: Verdict
+    command: str
+
+
+@dataclass(frozen=True)
+class FailedFigure:
+    """A figure whose build raised: shown as failed in the report."""
+
+    name: str
+    title: str
+    error: str
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _claim_cells(row: ClaimRow) -> list[str]:
+    v = row.verdict
+    return [
+        row.claim_id,
+        row.source,
+        row.statement,
+        "holds" if v.holds else "FAILS",
+        _number(v.measured),
+        _number(v.bound),
+        _number(v.ratio),
+        row.command,
+        v.detail,
+    ]
+
+
+HEADER = ["id", "source", "statement", "verdict", "measured", "bound", "ratio", "re-run", "what was compared"]
+
+
+def _summary(rows: list[ClaimRow], figures: list, failed: list[FailedFigure]) -> str:
+    failing = [r.claim_id for r in rows if not r.verdict.holds]
+    text = f"{len(rows) - len(failing)} of {len(rows)} claim checks hold"
+    text += f"; failing: {', '.join(failing)}." if failing else "."
+    text += f" {len(figures)} figures built"
+    text += f"; failed: {', '.join(f.name for f in failed)}." if failed else "."
+    return text
+
+
+def write_markdown(
+    path: Path,
+    mode: str,
+    rows: list[ClaimRow],
+    figures: list[BuiltFigure],
+    failed: list[FailedFigure],
+    environment: dict,
+    seconds: float,
+) -> None:
+    """``report.md``: the same content as the HTML report, image links relative to ``path``."""
+    lines = [
+        "# Training Quantized Nets: reproduction report",
+        "",
+        f"Mode: **{mode}**; built in {seconds:.0f} s. {_summary(rows, figures, failed)}",
+        "",
+        "## Claims",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+    ]
+    for row in rows:
+        cells = [c.replace("|", "\\|") for c in _claim_cells(row)]
+        cells[7] = f"`{cells[7]}`"
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "`ratio` is measured/bound. For checks of an upper bound it says how tight the bound is; for the "
+        "other checks the last column says what measured and bound are. Parameters and seeds of every "
+        "verdict are in `verdicts.json`.",
+        "",
+    ]
+    lines += ["## Figures", ""]
+    for number, figure in enumerate(figures, 1):
+        name = figure.spec.name
+        lines += [
+            f"### Figure {number}: {figure.spec.title}",
+            "",
+            f"![{figure.spec.title}]({figure.png.name})",
+            "",
+            figure.spec.caption,
+            "",
+            f"Files: [{figure.pdf.name}]({figure.pdf.name}), data [{figure.data.name}]({figure.data.name}), "
+            f"parameters [{figure.sidecar.name}]({figure.sidecar.name}). Rebuild: `qnets figures {name}`.",
+            "",
+        ]
+    for failure in failed:
+        lines += [f"### Figure {failure.name}: FAILED", "", f"{failure.title}: `{failure.error}`", ""]
+    lines += ["## Environment", ""]
+    lines += [f"- {key}: {value}" for key, value in environment.items() if key != "packages"]
+    lines += [f"- {name} {version}" for name, version in environment["packages"].items()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+STYLE = """
+body { font-family: sans-serif; max-width: 70em; margin: 2em auto; line-height: 1.4; }
+table { border-collapse: collapse; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; }
+td.holds { color: #1b7e3b; font-weight: bold; } td.fails { color: #c00; font-weight: bold; }
+figure { margin: 2em 0; } img { max-width: 100%; } figcaption { font-size: 0.9em; }
+code { background: #f4f4f4; padding: 0 0.2em; }
+"""
+
+
+def write_html(
+    path: Path,
+    mode: str,
+    rows: list[ClaimRow],
+    figures: list[BuiltFigure],
+    failed: list[FailedFigure],
+    environment: dict,
+    seconds: float,
+) -> None:
+    """``report.html``: self-contained apart from the PNGs beside it."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        "<title>Training Quantized Nets: reproduction report</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<h1>Training Quantized Nets: reproduction report</h1>",
+        f"<p>Mode: <b>{e(mode)}</b>; built in {seconds:.0f} s. {e(_summary(rows, figures, failed))}</p>",
+        "<h2>Claims</h2>",
+        "<table>",
+        "<tr>" + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr>",
+    ]
+    for row in rows:
+        cells = _claim_cells(row)
+        css = "holds" if row.verdict.holds else "fails"
+        tds = [f"<td>{e(c)}</td>" for c in cells[:3]]
+        tds.append(f'<td class="{css}">{e(cells[3])}</td>')
+        tds += [f"<td>{e(c)}</td>" for c in cells[4:7]]
+        tds.append(f"<td><code>{e(cells[7])}</code></td>")
+        tds.append(f"<td>{e(cells[8])}</td>")
+        parts.append("<tr>" + "".join(tds) + "</tr>")
+    parts += [
+        "</table>",
+        "<p><code>ratio</code> is measured/bound. For checks of an upper bound it says how tight the bound is; "
+        "for the other checks the last column says what measured and bound are. Parameters and seeds of every "
+        "verdict are in <code>verdicts.json</code>.</p>",
+        "<h2>Figures</h2>",
+    ]
+    for number, figure in enumerate(figures, 1):
+        parts += [
+            "<figure>",
+            f"<h3>Figure {number}: {e(figure.spec.title)}</h3>",
+            f'<img src="{e(figure.png.name)}" alt="{e(figure.spec.title)}">',
+            f"<figcaption>{e(figure.spec.caption)} "
+            f'(<a href="{e(figure.pdf.name)}">PDF</a>, <a href="{e(figure.data.name)}">data</a>, '
+            f'<a href="{e(figure.sidecar.name)}">parameters</a>; rebuild with '
+            f"<code>qnets figures {e(figure.spec.name)}</code>)</figcaption>",
+            "</figure>",
+        ]
+    for failure in failed:
+        parts.append(f'<p class="fails">Figure {e(failure.name)} FAILED: <code>{e(failure.error)}</code></p>')
+    parts += ["<h2>Environment</h2>", "<ul>"]
+    parts += [f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in environment.items() if k != "packages"]
+    parts += [f"<li>{e(n)} {e(str(v))}</li>" for n, v in environment["packages"].items()]
+    parts += ["</ul>", "</body>", "</html>"]
+    path.write_text("\n".join(parts) + "\n")

@@ -1,0 +1,70 @@
+"""``qnets reproduce``: every claim check and every figure, then ``report.md`` and ``report.html``.
+
+A failing check is reported as failing and a figure that raises is reported as failed; neither
+aborts the run.  The exit status is 1 if anything failed.  Results are cached under
+``OUT/cache`` (see :mod:`figures.cache`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from figures.build import BuiltFigure, build_figure
+from figures.cache import Cache
+from figures.checks import cached_verdicts
+from figures.progress import Progress
+from figures.provenance import environment
+from figures.registry import FIGURES
+from figures.report import ClaimRow, FailedFigure, write_html, write_markdown
+from figures.spec import FigureSpec
+from theory.claims import CLAIMS, Claim
+
+
+def build_figures(
+    specs: list[FigureSpec], out: Path, quick: bool, cache: Cache, progress: Progress
+) -> tuple[list[BuiltFigure], list[FailedFigure]]:
+    """Build each figure; a figure that raises is recorded as failed and the rest go on."""
+    built, failed = [], []
+    for spec in specs:
+        progress.start(f"figure {spec.name}")
+        try:
+            built.append(build_figure(spec, out, quick, cache))
+            progress.finish(f"figure {spec.name}", "written")
+        except Exception as error:  # reported in the report and the exit status, not raised
+            failed.append(FailedFigure(spec.name, spec.title, f"{type(error).__name__}: {error}"))
+            progress.finish(f"figure {spec.name}", "FAILED")
+    return built, failed
+
+
+def reproduce(
+    out: Path,
+    quick: bool = True,
+    use_cache: bool = True,
+    quiet: bool = False,
+    claims: dict[str, Claim] | None = None,
+    figures: dict[str, FigureSpec] | None = None,
+) -> int:
+    """Run the checks of ``claims`` and build ``figures`` (default: all), write the reports."""
+    started = time.perf_counter()
+    claims = CLAIMS if claims is None else claims
+    figures = FIGURES if figures is None else figures
+    out.mkdir(parents=True, exist_ok=True)
+    cache = Cache(out / "cache", enabled=use_cache)
+    progress = Progress(len(claims) + len(figures), quiet)
+    mode = "quick" if quick else "full"
+    rows = []
+    for claim in claims.values():
+        progress.start(f"check {claim.claim_id}")
+        verdict = cached_verdicts([claim.claim_id], quick, cache, claims)[0]
+        command = f"qnets check {claim.claim_id}" + ("" if quick else " --full")
+        rows.append(ClaimRow(claim.claim_id, claim.source, claim.statement, verdict, command))
+        progress.finish(f"check {claim.claim_id}", "holds" if verdict.holds else "FAILS")
+    built, failed = build_figures(list(figures.values()), out, quick, cache, progress)
+    (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
+    env = environment()
+    seconds = time.perf_counter() - started
+    write_markdown(out / "report.md", mode, rows, built, failed, env, seconds)
+    write_html(out / "report.html", mode, rows, built, failed, env, seconds)
+    return 0 if all(r.verdict.holds for r in rows) and not failed else 1
