@@ -50,6 +50,8 @@ from simulate.noise import AdditiveNoise
 from theory.verdict import SEED, Verdict, Z
 
 RADIUS = 0.3
+#: Distances between stationary laws below this are round-off of the solvers (residuals ~1e-16).
+SOLVER_PRECISION = 1e-12
 #: Tail probability of a two-sided Z = 5 normal test.
 TAIL = math.erfc(Z / math.sqrt(2))
 
@@ -129,12 +131,12 @@ def check_m2(quick: bool = True) -> Verdict:
     gaps_per_a = np.array([spectral_gap(m) for m in matrices]) / rates
     gap_spread = float(np.ptp(gaps_per_a) / gaps_per_a.mean())
     above = total_variation(stationary(transition_matrix(problem, space, 3 * threshold)).pi, laws[0])
-    holds = below <= 1e-12 and gap_spread <= 1e-9 and above >= 1e-6
+    holds = below <= SOLVER_PRECISION and gap_spread <= 1e-9 and above >= 1e-6
     return Verdict(
         "M2",
         holds,
         below,
-        1e-12,
+        SOLVER_PRECISION,
         0.0,
         f"a* = {threshold:.4g}: TV(pi_a*, pi_a) <= {below:.1e} for a = a*/2, a*/10; spread of gap/a "
         f"{gap_spread:.1e}; at 3a*: TV = {above:.3g} (differs)",
@@ -144,14 +146,15 @@ def check_m2(quick: bool = True) -> Verdict:
 
 
 def check_m3(quick: bool = True) -> Verdict:
-    """M3: with Gaussian noise TV(pi_a, pi_0) falls to 0 as a -> 0, and pi_0's mass near the
-    global minimizer stays below 0.95."""
+    """M3: with Gaussian noise TV(pi_a, pi_0) falls to 0 as a -> 0 (monotonely, down to solver
+    precision), and pi_0's mass near the global minimizer stays below 0.95."""
     problem, space = double_well()
     pi_0 = stationary(generator(problem, space)).pi
     rates = [0.2, 0.1, 0.05, 0.02] if quick else [0.2, 0.1, 0.05, 0.02, 0.01, 0.005]
     distances = [total_variation(stationary(transition_matrix(problem, space, a)).pi, pi_0) for a in rates]
     mass = mass_near_minimizer(problem, space.points(), pi_0)
-    decreasing = all(x >= y for x, y in itertools.pairwise(distances))
+    # decreasing, until the distance reaches solver precision (round-off of order 1e-15)
+    decreasing = all(y <= max(x, SOLVER_PRECISION) for x, y in itertools.pairwise(distances))
     holds = decreasing and distances[-1] <= 1e-6 and mass <= 0.95
     return Verdict(
         "M3",
