@@ -50,12 +50,16 @@ noises = st.one_of(
     lr=st.floats(1e-4, 1.0),
 )
 @example(noise=GaussianNoise(0.01), height=2.0, tilt=0.0, delta=0.05, lr=1e-4)  # entries far below 1e-14
-def test_m1_transition_rows_are_probability_laws(noise, height, tilt, delta, lr):
+def test_m1_transition_rows_are_laws_and_give_accurate_stationary_laws(noise, height, tilt, delta, lr):
     problem = TiltedDoubleWell(height=height, tilt=tilt, noise=noise)
     space = StateSpace(Box.around(np.zeros(1), 1.5, Grid(delta)), Grid(delta))
     matrix = transition_matrix(problem, space, lr)
     assert np.all(matrix >= 0) and np.all(matrix <= 1)
     np.testing.assert_allclose(matrix.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    if isinstance(noise, GaussianNoise) and noise.sigma >= 0.05:  # full support: irreducible
+        law = stationary(matrix)
+        assert np.all(law.pi >= 0) and law.pi.sum() == pytest.approx(1.0, abs=1e-12)
+        assert law.residual <= 1e-12
 
 
 def test_m1_transition_row_matches_one_sr_step():
