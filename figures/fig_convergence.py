@@ -13,10 +13,11 @@ import numpy as np
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, LABELS, new_figure
-from simulate import SGD, BinaryConnect, Box, Grid, Quadratic, Rounding, StochasticRounding, inverse_time, run
+from simulate import SGD, BinaryConnect, Rounding, StochasticRounding, inverse_time, run
 from simulate.markov.quadratic import sr_floor_quadratic
 from simulate.monte_carlo import log_checkpoints
 from theory.convex import all_bounds
+from theory.convex_checks import quadratic_setup
 from theory.verdict import SEED
 
 
@@ -32,9 +33,7 @@ def parameters(quick: bool) -> dict:
 
 
 def compute(p: dict) -> Data:
-    problem = Quadratic.isotropic(p["d"], 1.0, p["sigma"])
-    grid = Grid(p["delta"])
-    box = Box.around(problem.w_star, 1.0, grid)
+    problem, grid, box = quadratic_setup(p["d"], p["delta"], p["sigma"])
     checkpoints = log_checkpoints(p["steps"], 30)
     data: Data = {"t": checkpoints}
     methods = {"sgd": SGD(), "r": Rounding(grid), "sr": StochasticRounding(grid), "bc": BinaryConnect(grid)}

@@ -13,8 +13,9 @@ import numpy as np
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, LABELS, new_figure
-from simulate import SGD, Box, Grid, Quadratic, Rounding, StochasticRounding, constant, run
+from simulate import SGD, Rounding, StochasticRounding, constant, run
 from simulate.markov.quadratic import sr_floor_quadratic
+from theory.convex_checks import quadratic_setup
 from theory.verdict import SEED
 
 
@@ -31,9 +32,7 @@ def parameters(quick: bool) -> dict:
 
 
 def compute(p: dict) -> Data:
-    problem = Quadratic.isotropic(p["d"], 1.0, p["sigma"])
-    grid = Grid(p["delta"])
-    box = Box.around(problem.w_star, 1.0, grid)
+    problem, grid, box = quadratic_setup(p["d"], p["delta"], p["sigma"])
     data: Data = {"rates": np.array(p["rates"])}
     for name, method in (("sgd", SGD()), ("sr", StochasticRounding(grid)), ("r", Rounding(grid))):
         values = []

@@ -61,16 +61,22 @@ def _summary(rows: list[ClaimRow], figures: list, failed: list[FailedFigure]) ->
     return text
 
 
-def write_markdown(
-    path: Path,
-    mode: str,
-    rows: list[ClaimRow],
-    figures: list[BuiltFigure],
-    failed: list[FailedFigure],
-    environment: dict,
-    seconds: float,
-) -> None:
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows."""
+
+    mode: str
+    rows: list[ClaimRow]
+    figures: list[BuiltFigure]
+    failed: list[FailedFigure]
+    environment: dict
+    seconds: float
+
+
+def write_markdown(path: Path, report: Report) -> None:
     """``report.md``: the same content as the HTML report, image links relative to ``path``."""
+    mode, rows, figures, failed = report.mode, report.rows, report.figures, report.failed
+    environment, seconds = report.environment, report.seconds
     lines = [
         "# Training Quantized Nets: reproduction report",
         "",
@@ -124,16 +130,10 @@ code { background: #f4f4f4; padding: 0 0.2em; }
 """
 
 
-def write_html(
-    path: Path,
-    mode: str,
-    rows: list[ClaimRow],
-    figures: list[BuiltFigure],
-    failed: list[FailedFigure],
-    environment: dict,
-    seconds: float,
-) -> None:
+def write_html(path: Path, report: Report) -> None:
     """``report.html``: self-contained apart from the PNGs beside it."""
+    mode, rows, figures, failed = report.mode, report.rows, report.figures, report.failed
+    environment, seconds = report.environment, report.seconds
     e = html.escape
     parts = [
         "<!DOCTYPE html>",

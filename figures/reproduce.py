@@ -17,7 +17,7 @@ from figures.checks import cached_verdicts
 from figures.progress import Progress
 from figures.provenance import environment
 from figures.registry import FIGURES
-from figures.report import ClaimRow, FailedFigure, write_html, write_markdown
+from figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
 from figures.spec import FigureSpec
 from theory.claims import CLAIMS, Claim
 
@@ -63,8 +63,7 @@ def reproduce(
         progress.finish(f"check {claim.claim_id}", "holds" if verdict.holds else "FAILS")
     built, failed = build_figures(list(figures.values()), out, quick, cache, progress)
     (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
-    env = environment()
-    seconds = time.perf_counter() - started
-    write_markdown(out / "report.md", mode, rows, built, failed, env, seconds)
-    write_html(out / "report.html", mode, rows, built, failed, env, seconds)
+    report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started)
+    write_markdown(out / "report.md", report)
+    write_html(out / "report.html", report)
     return 0 if all(r.verdict.holds for r in rows) and not failed else 1

@@ -116,7 +116,9 @@ def check_c2(quick: bool = True) -> Verdict:
     )
 
 
-def _quadratic_setup(d: int, delta: float, sigma: float = 1.0):
+def quadratic_setup(d: int, delta: float, sigma: float = 1.0) -> tuple[Quadratic, Grid, Box]:
+    """``|w|^2/2`` in ``d`` dimensions with N(0, sigma^2) gradient noise, the grid ``delta Z`` and
+    the grid-aligned box of radius 1 around ``w* = 0``: the quadratic of most convex checks."""
     problem = Quadratic.isotropic(d, mu=1.0, sigma=sigma)
     grid = Grid(delta)
     box = Box.around(problem.w_star, 1.0, grid)
@@ -217,7 +219,7 @@ def check_c4(quick: bool = True) -> Verdict:
 
 def check_c5(quick: bool = True) -> Verdict:
     """C5: BC (stochastic Q) with a_t = c/sqrt(t+1): real weights below the derived C5 bound."""
-    problem, grid, box = _quadratic_setup(10, 0.05)
+    problem, grid, box = quadratic_setup(10, 0.05)
     steps, chains, c = (4000, 200, 0.5) if quick else (50_000, 1000, 0.5)
     return _against_bound("C5", problem, BinaryConnect(grid), inverse_sqrt(c), steps, chains, box, "real.avg_gap")
 
@@ -270,7 +272,7 @@ def check_c6(quick: bool = True) -> Verdict:
 
 def check_c7(quick: bool = True) -> Verdict:
     """C7: BC's real weights on a quadratic: E||w_T - w*||^2 <= 4 G_bc^2 / (mu^2 (T+1)) -> 0."""
-    problem, grid, box = _quadratic_setup(4, 0.1, sigma=0.5)
+    problem, grid, box = quadratic_setup(4, 0.1, sigma=0.5)
     steps, chains = (4000, 300) if quick else (100_000, 1000)
     result = run(problem, BinaryConnect(grid), inverse_time(problem.mu), steps, chains, SEED, box)
     mean, margin = _monte_carlo_upper(result, "real.dist2")
@@ -321,7 +323,7 @@ def check_c8(quick: bool = True) -> Verdict:
 
 def check_c9(quick: bool = True) -> Verdict:
     """C9: constant-step sweep: SGD's stationary error falls like a, SR's does not, R is stuck."""
-    problem, grid, box = _quadratic_setup(10, 0.05)
+    problem, grid, box = quadratic_setup(10, 0.05)
     rates = np.array([0.03, 0.01, 0.003, 0.001])
     chains = 200 if quick else 1000
     gaps = {}
