@@ -69,7 +69,7 @@ def draw(data: Data, p: dict):
     ax.set_xlabel("constant learning rate a")
     ax.set_ylabel(r"stationary $\mathbb{E}[F(w)] - F^*$")
     ax.set_title(f"Floor against a: quadratic, d = {p['d']}, $\\Delta$ = {p['delta']}, $\\sigma$ = {p['sigma']}")
-    ax.legend(loc="best")
+    ax.legend(loc="lower right")
     return figure
 
 
