@@ -49,7 +49,7 @@ def compute(p: dict) -> Data:
 
 
 def draw(data: Data, p: dict):
-    figure, (ax,) = new_figure(width=6.0, height=4.2)
+    figure, (ax,) = new_figure(width=8.6, height=4.2)
     rates = data["rates"]
     for name in ("sgd", "sr", "r"):
         ax.errorbar(
@@ -69,7 +69,7 @@ def draw(data: Data, p: dict):
     ax.set_xlabel("constant learning rate a")
     ax.set_ylabel(r"stationary $\mathbb{E}[F(w)] - F^*$")
     ax.set_title(f"Floor against a: quadratic, d = {p['d']}, $\\Delta$ = {p['delta']}, $\\sigma$ = {p['sigma']}")
-    ax.legend(loc="lower right")
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
     return figure
 
 
