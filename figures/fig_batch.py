@@ -8,6 +8,7 @@ batch size B.  SR: the exact small-step stationary law.  SGD: the Gibbs law
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
@@ -39,7 +40,7 @@ def compute(p: dict) -> Data:
     return data
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (ax,) = new_figure(width=5.6, height=4.0)
     ax.plot(data["batches"], data["sr"], color=COLORS["sr"], marker="o", label="SR, exact small-step law")
     for i, a in enumerate(p["sgd_rates"]):

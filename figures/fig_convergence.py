@@ -10,6 +10,7 @@ quadratic (``L2 = 0``) has no floor (claim C7); and E1's exact small-step SR flo
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, LABELS, new_figure
@@ -56,7 +57,7 @@ def compute(p: dict) -> Data:
     return data
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (ax,) = new_figure(width=9.0, height=4.6)
     t = data["t"]
     for label in ("sgd", "r", "sr", "bc", "bc-deployed"):

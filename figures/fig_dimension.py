@@ -8,6 +8,7 @@ for small d (2 standard errors).
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from figures.spec import Data, FigureSpec
@@ -56,7 +57,7 @@ def compute(p: dict) -> Data:
     return {"dims": dims, "exact": p1**dims, "p1": np.array(p1), "mc_dims": np.array(p["mc_dims"]), "mc": np.array(mc)}
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (ax,) = new_figure(width=5.6, height=4.0)
     ax.plot(data["dims"], data["exact"], color=COLORS["sr"], label=f"exact $p_1^d$, $p_1$ = {float(data['p1']):.3f}")
     ax.errorbar(

@@ -13,6 +13,7 @@ printed in the legend.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, LABELS, new_figure
@@ -73,7 +74,7 @@ def slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (ax,) = new_figure(width=6.4, height=4.4)
     deltas = data["deltas"]
     series = (

@@ -10,6 +10,7 @@ small a; R stops moving once ``a |g| < Delta/2`` and keeps the error of wherever
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, LABELS, new_figure
@@ -48,7 +49,7 @@ def compute(p: dict) -> Data:
     return data
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (ax,) = new_figure(width=8.6, height=4.2)
     rates = data["rates"]
     for name in ("sgd", "sr", "r"):

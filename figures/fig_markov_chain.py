@@ -9,6 +9,7 @@ below the threshold ``a* = Delta / sup|g|`` with bounded (uniform) noise, curved
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
@@ -51,7 +52,7 @@ def compute(p: dict) -> Data:
     return data
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (moves, laws, mixing) = new_figure(1, 3, width=10.0, height=3.6)
     rates, threshold, move_rates = data["rates"], float(data["threshold"]), data["move_rates"]
     for name, style in (("uniform", "-"), ("gaussian", "--")):

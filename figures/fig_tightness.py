@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
@@ -24,7 +25,7 @@ def compute_from_verdicts(verdicts: list) -> Data:
     }
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     figure, (ax,) = new_figure(width=5.6, height=3.6)
     y = np.arange(data["claims"].size)
     colors = [COLORS["sgd"] if ok else "red" for ok in data["holds"]]

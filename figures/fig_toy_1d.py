@@ -10,6 +10,7 @@ integrated over each bin (claim M4).
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
@@ -68,7 +69,7 @@ def compute(p: dict) -> Data:
     return data
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     rates = p["rates"]
     figure, axes = new_figure(2, len(rates), width=10.0, height=4.8)
     points, width = data["points"], np.diff(data["edges"])

@@ -8,6 +8,7 @@ contours of its exact stationary law ``pi_a``.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from figures.spec import Data, FigureSpec
 from figures.style import new_figure
@@ -58,7 +59,7 @@ def compute(p: dict) -> Data:
     return data
 
 
-def draw(data: Data, p: dict):
+def draw(data: Data, p: dict) -> Figure:
     rates = p["rates"]
     figure, axes = new_figure(2, len(rates), width=8.4, height=7.0)
     axis = data["axis"]
