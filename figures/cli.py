@@ -201,7 +201,7 @@ def _bound(args: argparse.Namespace) -> int:
 
 
 def _markov(args: argparse.Namespace) -> int:
-    from simulate.markov import StateSpace
+    from simulate.markov import ReducibleChainError, StateSpace
     from simulate.markov.summary import sr_law_against_step
 
     noise = GaussianNoise(args.noise) if args.noise_law == "gaussian" else UniformNoise(args.noise)
@@ -216,7 +216,13 @@ def _markov(args: argparse.Namespace) -> int:
     for a in rates:
         if not a > 0:
             raise ValueError(f"--lr must be > 0, got {a}")
-    rows = sr_law_against_step(problem, space, rates, args.radius)
+    try:
+        rows = sr_law_against_step(problem, space, rates, args.radius)
+    except ReducibleChainError as error:
+        raise ValueError(
+            f"{error}. With --noise {args.noise} SR cannot move against the gradient somewhere in the box: "
+            "use a larger --noise or a smaller --half-width"
+        ) from None
     if args.json:
         payload = {
             "problem": args.problem,

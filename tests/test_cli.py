@@ -93,3 +93,9 @@ def test_bound_shows_markov_derivations(capsys):
     assert main(["bound", "M2", "--derive"]) == 0
     out = capsys.readouterr().out
     assert "M2 linearity" in out and "NOT VERIFIED" not in out and out.count("verified") == 3
+
+
+def test_markov_explains_a_reducible_chain(capsys):
+    assert main(["markov", "--noise-law", "uniform", "--noise", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert "reducible" in err and "larger --noise or a smaller --half-width" in err
