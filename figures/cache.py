@@ -37,8 +37,6 @@ class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.root = Path(root)
         self.enabled = enabled
-        self.hits = 0
-        self.misses = 0
 
     def path(self, name: str, key: str) -> Path:
         """Where the entry for ``name`` and ``key`` lives."""
@@ -73,9 +71,7 @@ class Cache:
         if self.enabled:
             found = self._load(path, key)
             if found is not None:
-                self.hits += 1
                 return found
-        self.misses += 1
         arrays = {k: np.asarray(v) for k, v in compute().items()}
         if self.enabled:
             self._store(path, key, arrays)
