@@ -121,11 +121,6 @@ class Grid:
         k_min, k_max = self.index_bounds()
         return on_lattice & (np.rint(y) >= k_min) & (np.rint(y) <= k_max)
 
-    def is_aligned(self, value: float) -> bool:
-        """Is the real number ``value`` on the (unbounded) lattice ``anchor + delta Z``?"""
-        y = (value - self.anchor) / self.delta
-        return abs(y - round(y)) <= ON_GRID_RTOL * max(1.0, abs(y))
-
     # ----------------------------------------------------------------- rounding
     def _to_lattice(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         if self.anchor:

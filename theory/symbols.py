@@ -14,5 +14,3 @@ a = sp.Symbol("a", positive=True)  # one step size a_t
 t = sp.Symbol("t", integer=True, nonnegative=True)
 
 SCALING_POWERS = {Delta: 1, D: 1, G: -1, sigma: -1, mu: -2, L: -2, L2: -3, c: 2}
-
-BY_NAME = {s.name: s for s in (mu, L, L2, G, D, Delta, c, sigma, d, T)}

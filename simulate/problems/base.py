@@ -11,7 +11,6 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from simulate import _validate
 from simulate.domain import Box
 
 
@@ -72,10 +71,6 @@ class Problem(ABC):
         if domain.d != self.d:
             raise ValueError(f"domain must have dimension d={self.d}, got {domain.d}")
         domain.check_contains("w_star", self.w_star)
-
-    def check_points(self, W: np.ndarray) -> np.ndarray:
-        """Validate a chain array ``W`` of shape ``(n_chains, d)``."""
-        return _validate.chain_array("W", W, self.d)
 
 
 def sample_rows(rng: np.random.Generator, n: int, n_chains: int, batch_size: int) -> np.ndarray:
