@@ -198,3 +198,20 @@ def test_state_space_rejects_off_grid_points():
     space = StateSpace(Box.around(np.zeros(1), 1.0, grid), grid)
     with pytest.raises(ValueError, match="not grid points"):
         space.index(np.array([[0.25]]))
+
+
+def test_m1_sparse_transition_matrix_equals_the_dense_one_and_scales_beyond_it():
+    problem = MultiWell2D(noise=UniformNoise(3.0))  # bounded noise: compact rows
+    grid = Grid(0.25)
+    small = StateSpace(Box.around(np.zeros(2), 1.0, grid), grid)
+    dense = transition_matrix(problem, small, 0.1)
+    assert np.array_equal(transition_matrix(problem, small, 0.1, sparse=True).toarray(), dense)
+    fine = Grid(0.05)
+    large = StateSpace(Box.around(np.zeros(2), 2.0, fine), fine)  # 81 x 81 states: too many for dense
+    with pytest.raises(ValueError, match="sparse=True"):
+        transition_matrix(problem, large, 0.05)
+    matrix = transition_matrix(problem, large, 0.05, sparse=True)
+    assert matrix.nnz < 0.01 * large.size**2
+    np.testing.assert_allclose(np.asarray(matrix.sum(axis=1)).ravel(), 1.0, rtol=0, atol=1e-12)
+    law = stationary(matrix)
+    assert law.method == "sparse-lu" and law.residual <= 1e-12 and np.all(law.pi >= 0)

@@ -133,28 +133,53 @@ def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: Additiv
     return np.clip(law, 0.0, 1.0)
 
 
-def transition_matrix(problem: Problem, space: StateSpace, lr: float) -> np.ndarray:
-    """The dense SR transition matrix ``T_a[x, y] = P(w_{t+1} = y | w_t = x)`` for step ``lr``.
-
-    The product over coordinates of :func:`rounding_law`; at most ``MAX_DENSE_STATES`` states
-    (use :func:`generator` for larger spaces).
-    """
+def _coordinate_laws(problem: Problem, space: StateSpace, lr: float) -> list[np.ndarray]:
+    """Per coordinate ``k``, the ``(size, K_k)`` law of the next grid point from every state."""
     lr = _validate.positive("lr", lr)
     noise = _additive_noise(problem)
     if space.box.d != problem.d:
         raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
-    if space.size > MAX_DENSE_STATES:
-        raise ValueError(
-            f"space has {space.size} states; dense transition matrices allow at most {MAX_DENSE_STATES} "
-            "(use generator() for the small-step chain)"
-        )
     states = space.points()
     means = states - lr * problem.grad(states)
-    matrix = np.ones((space.size, 1))
-    for k, axis in enumerate(space.axes):
-        law = rounding_law(means[:, k], axis, lr, noise)
-        matrix = (matrix[:, :, None] * law[:, None, :]).reshape(space.size, -1)
-    return matrix
+    return [rounding_law(means[:, k], axis, lr, noise) for k, axis in enumerate(space.axes)]
+
+
+def transition_matrix(
+    problem: Problem, space: StateSpace, lr: float, sparse: bool = False
+) -> np.ndarray | sp.csr_matrix:
+    """The SR transition matrix ``T_a[x, y] = P(w_{t+1} = y | w_t = x)`` for step ``lr``.
+
+    The product over coordinates of :func:`rounding_law`.  Dense: at most ``MAX_DENSE_STATES``
+    states.  ``sparse=True`` builds a CSR matrix row by row from the per-coordinate supports,
+    never forming the dense matrix; only entries that are exactly 0 are left out, so nothing
+    is lost.  Rows are short for bounded noise; Gaussian rows keep every entry down to the
+    smallest double (about ``76 lr sigma / delta`` grid points per coordinate).
+    (:func:`generator` gives the small-step chain of any size.)
+    """
+    if not sparse and space.size > MAX_DENSE_STATES:
+        raise ValueError(
+            f"space has {space.size} states; dense transition matrices allow at most {MAX_DENSE_STATES} "
+            "(use sparse=True, or generator() for the small-step chain)"
+        )
+    laws = _coordinate_laws(problem, space, lr)
+    if not sparse:
+        matrix = np.ones((space.size, 1))
+        for law in laws:
+            matrix = (matrix[:, :, None] * law[:, None, :]).reshape(space.size, -1)
+        return matrix
+    rows, cols, values = [], [], []
+    for i in range(space.size):
+        index, value = np.zeros(1, dtype=np.int64), np.ones(1)
+        for law, width in zip(laws, space.shape, strict=True):
+            support = np.flatnonzero(law[i])
+            index = (index[:, None] * width + support[None, :]).ravel()
+            value = (value[:, None] * law[i, support][None, :]).ravel()
+        rows.append(np.full(index.size, i))
+        cols.append(index)
+        values.append(value)
+    return sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(space.size, space.size)
+    )
 
 
 def generator(problem: Problem, space: StateSpace) -> sp.csr_matrix:
