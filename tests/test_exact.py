@@ -126,3 +126,13 @@ def test_c6_bc_real_weights_approach_the_limit_point():
     stderr = result.final_weights["real"].std(axis=0, ddof=1) / np.sqrt(1000)
     assert np.all(np.abs(mean - w_inf) <= Z * stderr)
     assert np.any(np.abs(mean - problem.w_star) > Z * stderr)
+
+
+def test_e4_constrained_minimum_of_a_diagonal_quadratic_is_the_clipped_minimizer():
+    from simulate.reference import constrained_minimum
+
+    problem = Quadratic(np.array([1.0, 4.0, 0.25]), w_star=np.array([2.0, -0.3, -5.0]))
+    box = Box.cube(3, 1.0)
+    point, value = constrained_minimum(problem, box)
+    np.testing.assert_allclose(point, [1.0, -0.3, -1.0], atol=1e-7)
+    assert value == pytest.approx(float(problem.loss(np.array([[1.0, -0.3, -1.0]]))[0]), abs=1e-8)

@@ -128,6 +128,12 @@ CLAIMS = {
             "C3",
         ),
         Claim("E3", "extension", "Every bound on F - F* is invariant under the weight rescaling.", cc.check_e3),
+        Claim(
+            "E4",
+            "extension",
+            "cvxpy reference optima (F*, w*) for problems without closed forms: logistic, box-constrained.",
+            cc.check_e4,
+        ),
         Claim("E5", "extension", "The best quantized point min_grid F, exactly for small d.", cc.check_e5),
     )
 }

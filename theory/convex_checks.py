@@ -7,6 +7,7 @@ Each check returns a :class:`~theory.verdict.Verdict`: a Monte Carlo estimate wi
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import minimize
 
 from simulate import (
     SGD,
@@ -27,6 +28,7 @@ from simulate import (
 from simulate.bc_limit import bc_limit_point
 from simulate.best_point import best_quantized_point
 from simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
+from simulate.reference import constrained_minimum
 from theory.convex import all_bounds, scaling_consistent
 from theory.verdict import SEED, Verdict, Z
 
@@ -369,6 +371,52 @@ def check_e2(quick: bool = True) -> Verdict:
         0.0,
         f"exact E F(w_bar_t) - F* <= C3 bound for every t = 1..{steps} (d = {d}); worst at t = {worst + 1}",
         {"d": d, "delta": delta, "sigma": sigma, "steps": steps},
+        seed=None,
+    )
+
+
+def check_e4(quick: bool = True) -> Verdict:
+    """E4: the cvxpy reference optima agree with an independent solver and satisfy optimality.
+
+    Logistic regression (``Logistic.w_star`` by cvxpy) against SciPy's BFGS, with
+    ``||grad F(w*)||_inf``; a box-constrained rotated quadratic (``constrained_minimum`` by
+    cvxpy) against SciPy's L-BFGS-B, with the projected-gradient residual
+    ``||w - P_W(w - grad F(w))||_inf``.  All must be below 1e-6."""
+    logistic = Logistic.synthetic(n=200, d=5, lam=0.5, seed=1, batch_size=1)
+
+    def loss_and_grad(problem):
+        return lambda w: (float(problem.loss(w[None, :])[0]), problem.grad(w[None, :])[0])
+
+    scipy_logistic = minimize(loss_and_grad(logistic), np.zeros(5), jac=True, method="BFGS", options={"gtol": 1e-12})
+    base = Quadratic.ill_conditioned(5, 1.0, 100.0, sigma=0.0, rotation_seed=4)
+    quadratic = Quadratic(base.H, w_star=np.full(5, 2.0))
+    box = Box.cube(5, 1.0)
+    point, value = constrained_minimum(quadratic, box)
+    scipy_box = minimize(
+        loss_and_grad(quadratic),
+        np.zeros(5),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(box.lo, box.hi, strict=True)),
+        options={"ftol": 1e-15, "gtol": 1e-12},
+    )
+    projected = box.project(point - quadratic.grad(point[None, :])[0])
+    discrepancies = {
+        "logistic |F_cvxpy - F_scipy|": abs(logistic.f_star - scipy_logistic.fun),
+        "logistic ||grad F(w*)||_inf": float(np.max(np.abs(logistic.grad(logistic.w_star[None, :])))),
+        "box |F_cvxpy - F_scipy|": abs(value - scipy_box.fun),
+        "box projected-gradient residual": float(np.max(np.abs(point - projected))),
+    }
+    worst = max(discrepancies, key=discrepancies.get)
+    tolerance = 1e-6
+    return Verdict(
+        "E4",
+        all(v <= tolerance for v in discrepancies.values()) and logistic.f_star <= scipy_logistic.fun + tolerance,
+        discrepancies[worst],
+        tolerance,
+        0.0,
+        "; ".join(f"{k} = {v:.1e}" for k, v in discrepancies.items()) + f" (largest: {worst})",
+        {"logistic": "n=200, d=5, lam=0.5", "box_quadratic": "kappa=100, d=5, w*=2, W=[-1,1]^5"},
         seed=None,
     )
 
