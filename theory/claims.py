@@ -1,7 +1,7 @@
 """The claim registry: each claim id maps to its statement, source tag, bound and check.
 
 ``qnets check`` runs :func:`run_checks`.  The checks live in :mod:`theory.convex_checks`
-(C1-C9, E2, E3, E5) and :mod:`theory.markov_checks` (M1-M6, E1).
+(C1-C9, E2-E5) and :mod:`theory.markov_checks` (M1-M6, E1).
 """
 
 from __future__ import annotations

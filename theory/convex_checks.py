@@ -1,4 +1,4 @@
-"""Numerical checks of the convex claims C1-C9 and the extensions E2, E3, E5.
+"""Numerical checks of the convex claims C1-C9 and the extensions E2-E5.
 
 Each check returns a :class:`~theory.verdict.Verdict`: a Monte Carlo estimate with its
 ``Z``-standard-error margin, or an exact number, against the derived bound.
