@@ -136,3 +136,14 @@ def test_e4_constrained_minimum_of_a_diagonal_quadratic_is_the_clipped_minimizer
     point, value = constrained_minimum(problem, box)
     np.testing.assert_allclose(point, [1.0, -0.3, -1.0], atol=1e-7)
     assert value == pytest.approx(float(problem.loss(np.array([[1.0, -0.3, -1.0]]))[0]), abs=1e-8)
+
+
+def test_e2_refuses_noise_that_is_not_additive():
+    rng = np.random.default_rng(0)
+    problem = Quadratic.least_squares(rng.standard_normal((20, 2)), rng.standard_normal(20), 2)
+    grid = Grid(0.1)
+    with pytest.raises(TypeError, match="diagonal H"):
+        exact_sr_quadratic(problem, grid, Box.around(problem.w_star, 1.0, grid), constant(0.1), 5)
+    diagonal = Quadratic(np.ones(2), noise=problem.noise)
+    with pytest.raises(TypeError, match="additive gradient noise"):
+        exact_sr_quadratic(diagonal, grid, Box.around(diagonal.w_star, 1.0, grid), constant(0.1), 5)

@@ -89,7 +89,8 @@ class StateSpace:
         return np.bincount(self.index(W), minlength=self.size) / W.shape[0]
 
 
-def _additive_noise(problem: Problem) -> AdditiveNoise:
+def additive_noise(problem: Problem) -> AdditiveNoise:
+    """The problem's additive noise law, or a TypeError: exact SR laws need one."""
     noise = getattr(problem, "noise", None)
     if not isinstance(noise, ADDITIVE_NOISES):
         raise TypeError(f"exact SR laws need additive gradient noise (simulate.noise), got {noise!r}")
@@ -136,7 +137,7 @@ def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: Additiv
 def _coordinate_laws(problem: Problem, space: StateSpace, lr: float) -> list[np.ndarray]:
     """Per coordinate ``k``, the ``(size, K_k)`` law of the next grid point from every state."""
     lr = _validate.positive("lr", lr)
-    noise = _additive_noise(problem)
+    noise = additive_noise(problem)
     if space.box.d != problem.d:
         raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
     states = space.points()
@@ -188,7 +189,7 @@ def generator(problem: Problem, space: StateSpace) -> sp.csr_matrix:
     From state ``x`` coordinate ``k`` moves up one grid point at rate ``E[(-g_k)^+]/delta`` and
     down at rate ``E[g_k^+]/delta`` (``g = grad F(x) + xi``), except across the box's edges.
     """
-    noise = _additive_noise(problem)
+    noise = additive_noise(problem)
     if space.box.d != problem.d:
         raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
     states = space.points()

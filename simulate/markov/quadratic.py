@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from simulate import _validate
 from simulate.domain import Box
 from simulate.grid import Grid
-from simulate.markov.kernel import rounding_law
+from simulate.markov.kernel import additive_noise, rounding_law
 from simulate.markov.stationary import stationary
 from simulate.noise import GaussianNoise
 from simulate.problems.quadratic import Quadratic
@@ -165,6 +165,7 @@ def exact_sr_quadratic(
     """
     if not isinstance(problem, Quadratic) or not problem.is_diagonal:
         raise TypeError("exact propagation needs a Quadratic with diagonal H (a vector of eigenvalues)")
+    noise = additive_noise(problem)
     steps = _validate.integer("steps", steps, minimum=1)
     problem.check_domain(box)
     box.check_aligned(grid)
@@ -179,7 +180,7 @@ def exact_sr_quadratic(
         if key not in cache:
             points = lo + grid.delta * np.arange(round((hi - lo) / grid.delta) + 1)
             index = round((start - lo) / grid.delta)
-            cache[key] = _coordinate_run(h, points - w_star, index, schedule, steps, problem.noise)
+            cache[key] = _coordinate_run(h, points - w_star, index, schedule, steps, noise)
         coordinate_last, coordinate_averaged = cache[key]
         last += 0.5 * h * coordinate_last
         averaged += 0.5 * h * coordinate_averaged
