@@ -14,6 +14,7 @@ from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
 from simulate import MinibatchNoise
 from simulate.markov import generator, stationary
+from simulate.markov.summary import sgd_gibbs_law
 from theory.markov_checks import MINIBATCH_OFFSETS, RADIUS, double_well, mass_near_minimizer
 
 
@@ -34,8 +35,7 @@ def compute(p: dict) -> Data:
     for i, a in enumerate(p["sgd_rates"]):
         masses = []
         for batch in p["batches"]:
-            gibbs = np.exp(-2 * (energy - energy.min()) * batch / (a * variance))
-            masses.append(gibbs[near].sum() / gibbs.sum())
+            masses.append(sgd_gibbs_law(energy, a, variance / batch)[near].sum())
         data[f"sgd{i}"] = np.array(masses)
     return data
 

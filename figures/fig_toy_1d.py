@@ -16,6 +16,7 @@ from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
 from simulate import BinaryConnect, StochasticRounding, annealed, constant, run
 from simulate.markov import stationary, transition_matrix
+from simulate.markov.summary import sgd_gibbs_law
 from theory.markov_checks import double_well
 from theory.verdict import SEED
 
@@ -36,6 +37,8 @@ def compute(p: dict) -> Data:
     points = space.points()[:, 0]
     edges = np.append(points - space.grid.delta / 2, points[-1] + space.grid.delta / 2)
     fine = np.linspace(edges[0], edges[-1], 4001)
+    energy = problem.loss(fine[:, None])
+    bins = np.clip(np.searchsorted(edges, fine, side="right") - 1, 0, points.size - 1)
     data: Data = {"points": points, "edges": edges}
     for i, a in enumerate(p["rates"]):
         bc = run(
@@ -60,11 +63,8 @@ def compute(p: dict) -> Data:
         data[f"bc{i}"] = np.histogram(bc.final_weights["real"][:, 0], bins=edges)[0] / p["chains"]
         data[f"sr{i}"] = space.histogram(sr.final_weights["w"])
         data[f"sr_exact{i}"] = stationary(transition_matrix(problem, space, a)).pi
-        energy = problem.loss(fine[:, None])
-        density = np.exp(-2 * (energy - energy.min()) / (a * problem.noise.sigma**2))
-        bins = np.clip(np.searchsorted(edges, fine, side="right") - 1, 0, points.size - 1)
-        gibbs = np.bincount(bins, weights=density, minlength=points.size)
-        data[f"gibbs{i}"] = gibbs / gibbs.sum()
+        density = sgd_gibbs_law(energy, a, problem.noise.variance)
+        data[f"gibbs{i}"] = np.bincount(bins, weights=density, minlength=points.size)
     data["w_star"] = problem.w_star
     return data
 

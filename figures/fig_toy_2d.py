@@ -14,6 +14,7 @@ from figures.spec import Data, FigureSpec
 from figures.style import new_figure
 from simulate import BinaryConnect, Box, GaussianNoise, Grid, MultiWell2D, StochasticRounding, annealed, constant, run
 from simulate.markov import StateSpace, stationary, transition_matrix
+from simulate.markov.summary import sgd_gibbs_law
 from theory.verdict import SEED
 
 
@@ -51,8 +52,7 @@ def compute(p: dict) -> Data:
         )
         real = bc.final_weights["real"]
         data[f"bc{i}"] = np.histogram2d(real[:, 0], real[:, 1], bins=[edges, edges])[0] / p["chains"]
-        gibbs = np.exp(-2 * (energy - energy.min()) / a)
-        data[f"gibbs{i}"] = (gibbs / gibbs.sum()).reshape(space.shape)
+        data[f"gibbs{i}"] = sgd_gibbs_law(energy, a, problem.noise.variance).reshape(space.shape)
         sr = run(problem, StochasticRounding(grid), constant(a), p["sr_steps"], p["chains"], p["seed"], space.box)
         data[f"sr{i}"] = space.histogram(sr.final_weights["w"]).reshape(space.shape)
         data[f"sr_exact{i}"] = stationary(transition_matrix(problem, space, a)).pi.reshape(space.shape)

@@ -68,3 +68,10 @@ def sr_law_against_step(problem: Problem, space: StateSpace, rates: list[float],
         )
     )
     return rows
+
+
+def sgd_gibbs_law(energy: np.ndarray, lr: float, noise_variance: float) -> np.ndarray:
+    """SGD's small-step stationary law ``exp(-2F/(a sigma^2))`` (claim M4) on the points whose
+    ``F`` values are ``energy``, normalised to sum 1: the contrast every SR law is drawn against."""
+    weights = np.exp(-2 * (np.asarray(energy) - np.min(energy)) / (lr * noise_variance))
+    return weights / weights.sum()
