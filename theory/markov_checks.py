@@ -46,6 +46,7 @@ from simulate.markov import (
     transition_matrix,
 )
 from simulate.markov.quadratic import sr_floor_quadratic
+from simulate.markov.summary import sr_law_against_step
 from simulate.noise import AdditiveNoise
 from theory.verdict import SEED, Verdict, Z
 
@@ -149,10 +150,10 @@ def check_m3(quick: bool = True) -> Verdict:
     """M3: with Gaussian noise TV(pi_a, pi_0) falls to 0 as a -> 0 (monotonely, down to solver
     precision), and pi_0's mass near the global minimizer stays below 0.95."""
     problem, space = double_well()
-    pi_0 = stationary(generator(problem, space)).pi
     rates = [0.2, 0.1, 0.05, 0.02] if quick else [0.2, 0.1, 0.05, 0.02, 0.01, 0.005]
-    distances = [total_variation(stationary(transition_matrix(problem, space, a)).pi, pi_0) for a in rates]
-    mass = mass_near_minimizer(problem, space.points(), pi_0)
+    *steps, small_step = sr_law_against_step(problem, space, rates, RADIUS)
+    distances = [row.tv_from_small_step_law for row in steps]
+    mass = small_step.mass_near_minimizer
     # decreasing, until the distance reaches solver precision (round-off of order 1e-15)
     decreasing = all(y <= max(x, SOLVER_PRECISION) for x, y in itertools.pairwise(distances))
     holds = decreasing and distances[-1] <= 1e-6 and mass <= 0.95
@@ -191,10 +192,9 @@ def check_m4(quick: bool = True) -> Verdict:
         bc = run(problem, BinaryConnect(space.grid), schedule, anneal + hold, chains, SEED, space.box)
         masses["sgd"].append(_mass_estimate(problem, sgd.final_weights["w"]))
         masses["bc"].append(_mass_estimate(problem, bc.final_weights["real"]))
-    sr = [
-        mass_near_minimizer(problem, space.points(), stationary(transition_matrix(problem, space, a)).pi) for a in rates
-    ]
-    sr_limit = mass_near_minimizer(problem, space.points(), stationary(generator(problem, space)).pi)
+    *steps, small_step = sr_law_against_step(problem, space, list(rates), RADIUS)
+    sr = [row.mass_near_minimizer for row in steps]
+    sr_limit = small_step.mass_near_minimizer
     rises = all(m[1].lower(Z) > m[0].upper(Z) for m in masses.values())
     beats_sr = all(m[1].lower(Z) > sr[1] for m in masses.values())
     sr_flat = abs(sr[1] - sr_limit) <= 1e-3
