@@ -113,7 +113,8 @@ def _gth(m: sp.csr_matrix) -> np.ndarray:
 def _sparse_lu_pinned(system: sp.csc_matrix, pinned: int) -> np.ndarray:
     n = system.shape[0]
     keep = np.delete(np.arange(n), pinned)
-    reduced = system[keep][:, keep].tocsc()
+    kept_rows = system[keep]
+    reduced = kept_rows[:, keep].tocsc()
     try:
         factors = splu(reduced, permc_spec="NATURAL", diag_pivot_thresh=0.0)
     except RuntimeError as error:  # an exactly singular pivot after cancellation
@@ -122,7 +123,7 @@ def _sparse_lu_pinned(system: sp.csc_matrix, pinned: int) -> np.ndarray:
         ) from None
     pi = np.empty(n)
     pi[pinned] = 1.0
-    pi[keep] = factors.solve(-system[keep][:, [pinned]].toarray().ravel())
+    pi[keep] = factors.solve(-kept_rows[:, [pinned]].toarray().ravel())
     return pi
 
 
