@@ -14,7 +14,7 @@ from figures.spec import Data, FigureSpec
 from figures.style import COLORS, new_figure
 from simulate import MinibatchNoise
 from simulate.markov import generator, stationary
-from simulate.markov.summary import sgd_gibbs_law
+from simulate.markov.summary import near_minimizer, sgd_gibbs_law
 from theory.markov_checks import MINIBATCH_OFFSETS, RADIUS, double_well, mass_near_minimizer
 
 
@@ -29,7 +29,7 @@ def compute(p: dict) -> Data:
         sr.append(mass_near_minimizer(problem, space.points(), stationary(generator(problem, space)).pi))
     fine = np.linspace(-1.5, 1.5, 3001)[:, None]
     energy = problem.loss(fine)
-    near = np.abs(fine[:, 0] - problem.w_star[0]) <= RADIUS
+    near = near_minimizer(problem, fine, RADIUS)
     variance = float(np.mean(MINIBATCH_OFFSETS**2))
     data: Data = {"batches": np.array(p["batches"]), "sr": np.array(sr)}
     for i, a in enumerate(p["sgd_rates"]):

@@ -46,7 +46,7 @@ from simulate.markov import (
     transition_matrix,
 )
 from simulate.markov.quadratic import sr_floor_quadratic
-from simulate.markov.summary import sr_law_against_step
+from simulate.markov.summary import near_minimizer, sr_law_against_step
 from simulate.noise import AdditiveNoise
 from theory.verdict import SEED, Verdict, Z
 
@@ -64,10 +64,9 @@ def double_well(noise: AdditiveNoise | None = None, half_width: float = 2.0) -> 
     return problem, StateSpace(Box.around(np.zeros(1), half_width, grid), grid)
 
 
-def mass_near_minimizer(problem, points: np.ndarray, law: np.ndarray | None = None) -> float:
-    """``P(||w - w*|| <= RADIUS)`` under ``law`` over ``points`` (or the empirical law of rows)."""
-    near = np.linalg.norm(points - problem.w_star, axis=1) <= RADIUS
-    return float(near.mean()) if law is None else float(law[near].sum())
+def mass_near_minimizer(problem, points: np.ndarray, law: np.ndarray) -> float:
+    """``P(||w - w*|| <= RADIUS)`` under ``law`` over ``points``."""
+    return float(law[near_minimizer(problem, points, RADIUS)].sum())
 
 
 def histogram_threshold(law: np.ndarray, n: int) -> float:
@@ -171,8 +170,7 @@ def check_m3(quick: bool = True) -> Verdict:
 
 
 def _mass_estimate(problem, weights: np.ndarray) -> Estimate:
-    near = (np.linalg.norm(weights - problem.w_star, axis=1) <= RADIUS).astype(float)
-    return Estimate.from_samples(near)
+    return Estimate.from_samples(near_minimizer(problem, weights, RADIUS).astype(float))
 
 
 def check_m4(quick: bool = True) -> Verdict:

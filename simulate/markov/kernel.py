@@ -195,16 +195,17 @@ def generator(problem: Problem, space: StateSpace) -> sp.csr_matrix:
     states = space.points()
     grad = problem.grad(states)
     delta = space.grid.delta
-    index = np.arange(space.size).reshape(space.shape)
+    state_index = np.arange(space.size)
+    index = state_index.reshape(space.shape)
+    positions = np.indices(space.shape).reshape(problem.d, -1)
     rows, cols, rates = [], [], []
     for k in range(problem.d):
         up = noise.expected_ramp(-grad[:, k], -1.0) / delta
         down = noise.expected_ramp(grad[:, k], 1.0) / delta
         for rate, shift in ((up, 1), (down, -1)):
             target = np.roll(index, -shift, axis=k).ravel()
-            position = np.indices(space.shape)[k].ravel()
-            inside = (position + shift >= 0) & (position + shift < space.shape[k])
-            rows.append(np.arange(space.size)[inside])
+            inside = (positions[k] + shift >= 0) & (positions[k] + shift < space.shape[k])
+            rows.append(state_index[inside])
             cols.append(target[inside])
             rates.append(rate[inside])
     rows, cols, rates = (np.concatenate(x) for x in (rows, cols, rates))

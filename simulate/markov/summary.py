@@ -42,10 +42,14 @@ class StepRow:
         }
 
 
+def near_minimizer(problem: Problem, points: np.ndarray, radius: float) -> np.ndarray:
+    """Which rows of ``points`` lie within ``radius`` (Euclidean) of the global minimizer ``w*``."""
+    return np.linalg.norm(points - problem.w_star, axis=1) <= radius
+
+
 def sr_law_against_step(problem: Problem, space: StateSpace, rates: list[float], radius: float) -> list[StepRow]:
     """Rows for each ``a`` in ``rates`` followed by the small-step limit (``a = 0``)."""
-    points = space.points()
-    near = np.linalg.norm(points - problem.w_star, axis=1) <= radius
+    near = near_minimizer(problem, space.points(), radius)
     rate_matrix = generator(problem, space)
     small_step = stationary(rate_matrix)
     rows = []
