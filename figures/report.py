@@ -49,6 +49,13 @@ def _claim_cells(row: ClaimRow) -> list[str]:
     ]
 
 
+#: Below the claims table, in both reports; ``{code}``/``{end}`` mark code in each markup.
+RATIO_NOTE = (
+    "{code}ratio{end} is measured/bound. For checks of an upper bound it says how tight the bound is; for the "
+    "other checks the last column says what measured and bound are. Parameters and seeds of every verdict "
+    "are in {code}verdicts.json{end}."
+)
+
 HEADER = ["id", "source", "statement", "verdict", "measured", "bound", "ratio", "re-run", "what was compared"]
 
 
@@ -91,13 +98,7 @@ def write_markdown(path: Path, report: Report) -> None:
         cells = [c.replace("|", "\\|") for c in _claim_cells(row)]
         cells[7] = f"`{cells[7]}`"
         lines.append("| " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "`ratio` is measured/bound. For checks of an upper bound it says how tight the bound is; for the "
-        "other checks the last column says what measured and bound are. Parameters and seeds of every "
-        "verdict are in `verdicts.json`.",
-        "",
-    ]
+    lines += ["", RATIO_NOTE.format(code="`", end="`"), ""]
     lines += ["## Figures", ""]
     for number, figure in enumerate(figures, 1):
         name = figure.spec.name
@@ -161,9 +162,7 @@ def write_html(path: Path, report: Report) -> None:
         parts.append("<tr>" + "".join(tds) + "</tr>")
     parts += [
         "</table>",
-        "<p><code>ratio</code> is measured/bound. For checks of an upper bound it says how tight the bound is; "
-        "for the other checks the last column says what measured and bound are. Parameters and seeds of every "
-        "verdict are in <code>verdicts.json</code>.</p>",
+        f"<p>{RATIO_NOTE.format(code='<code>', end='</code>')}</p>",
         "<h2>Figures</h2>",
     ]
     for number, figure in enumerate(figures, 1):
