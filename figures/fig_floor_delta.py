@@ -43,7 +43,7 @@ def compute(p: dict) -> Data:
     w_star = _w_star(p["d"])
     deltas = np.array(p["deltas"])
     sr = np.array([sr_floor_quadratic(1.0, p["sigma"], delta, w_star, p["d"]).gap for delta in deltas])
-    fraction = (w_star[None, :] / deltas[:, None]) % 1.0
+    fraction = np.array([Grid(delta).round_up_probability(w_star) for delta in deltas])
     bc = np.sum(0.5 * deltas[:, None] ** 2 * fraction * (1 - fraction), axis=1)
     problem = Quadratic(np.ones(p["d"]), w_star=w_star, noise=GaussianNoise(p["sigma"]))
     mc = {"sr": [], "bc": []}
