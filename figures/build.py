@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from figures.cache import Cache
-from figures.checks import cached_verdicts
-from figures.provenance import code_hash, git_commit, package_version
-from figures.spec import FigureSpec
-from figures.style import save
+from qnets.figures.cache import Cache
+from qnets.figures.checks import cached_verdicts
+from qnets.figures.provenance import code_hash, git_commit, package_version
+from qnets.figures.spec import FigureSpec
+from qnets.figures.style import save
 
 
 @dataclass(frozen=True)

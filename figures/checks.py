@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from qnets.figures.cache import Cache
+from qnets.figures.provenance import code_hash
 
-from figures.cache import Cache
-from figures.provenance import code_hash
-from theory.claims import run_checks
-from theory.verdict import Verdict
+from qnets.claims.registry import run_checks
+from qnets.claims.verdict import Verdict
 
 
 def cached_verdicts(ids: list[str], quick: bool, cache: Cache, claims: dict | None = None) -> list[Verdict]:
     """``run_checks`` one claim at a time, each verdict cached under its id, mode and code hash
-    (``claims``: the registry to use, default :data:`theory.claims.CLAIMS`)."""
+    (``claims``: the registry to use, default :data:`qnets.claims.registry.CLAIMS`)."""
     verdicts = []
     for claim_id in ids:
         arrays = cache.get_or_compute(

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
-
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, new_figure
-from simulate import MinibatchNoise
-from simulate.markov import generator, stationary
-from simulate.markov.summary import near_minimizer, sgd_gibbs_law
-from theory.markov_checks import MINIBATCH_OFFSETS, RADIUS, double_well, mass_near_minimizer
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, new_figure
+from qnets.simulate import MinibatchNoise
+from qnets.simulate.markov import generator, stationary
+from qnets.simulate.markov.summary import near_minimizer, sgd_gibbs_law
+from qnets.simulate.scenarios import MINIBATCH_OFFSETS, NEAR_RADIUS, double_well
 
 
 def parameters(quick: bool) -> dict:
@@ -26,10 +25,11 @@ def compute(p: dict) -> Data:
     sr = []
     for batch in p["batches"]:
         problem, space = double_well(MinibatchNoise(MINIBATCH_OFFSETS, batch), half_width=1.5)
-        sr.append(mass_near_minimizer(problem, space.points(), stationary(generator(problem, space)).pi))
+        law = stationary(generator(problem, space)).pi
+        sr.append(float(law[near_minimizer(problem, space.points(), NEAR_RADIUS)].sum()))
     fine = np.linspace(-1.5, 1.5, 3001)[:, None]
     energy = problem.loss(fine)
-    near = near_minimizer(problem, fine, RADIUS)
+    near = near_minimizer(problem, fine, NEAR_RADIUS)
     variance = float(np.mean(MINIBATCH_OFFSETS**2))
     data: Data = {"batches": np.array(p["batches"]), "sr": np.array(sr)}
     for i, a in enumerate(p["sgd_rates"]):
@@ -56,7 +56,7 @@ def draw(data: Data, p: dict) -> Figure:
     ax.set_xscale("log", base=2)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("batch size B")
-    ax.set_ylabel(f"mass within {RADIUS} of the global minimizer")
+    ax.set_ylabel(f"mass within {NEAR_RADIUS} of the global minimizer")
     ax.set_title("Larger batches concentrate SR")
     ax.legend(loc="lower right")
     return figure

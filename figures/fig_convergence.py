@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, LABELS, new_figure
+from qnets.simulate import SGD, BinaryConnect, Rounding, StochasticRounding, inverse_time, run
+from qnets.simulate.markov.quadratic import sr_floor_quadratic
+from qnets.simulate.monte_carlo import log_checkpoints
+from qnets.simulate.scenarios import quadratic_setup
+from qnets.theory.convex import all_bounds
 
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, LABELS, new_figure
-from simulate import SGD, BinaryConnect, Rounding, StochasticRounding, inverse_time, run
-from simulate.markov.quadratic import sr_floor_quadratic
-from simulate.monte_carlo import log_checkpoints
-from theory.convex import all_bounds
-from theory.convex_checks import quadratic_setup
-from theory.verdict import SEED
+from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, new_figure
+from qnets.simulate import Box, Grid, Quadratic, StochasticRounding, constant, run
+from qnets.simulate.markov import StateSpace, stationary, transition_matrix
 
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, new_figure
-from simulate import Box, Grid, Quadratic, StochasticRounding, constant, run
-from simulate.markov import StateSpace, stationary, transition_matrix
-from theory.verdict import SEED
+from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, LABELS, new_figure
+from qnets.simulate import SGD, Rounding, StochasticRounding, constant, run
+from qnets.simulate.markov.quadratic import sr_floor_quadratic
+from qnets.simulate.scenarios import quadratic_setup
 
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, LABELS, new_figure
-from simulate import SGD, Rounding, StochasticRounding, constant, run
-from simulate.markov.quadratic import sr_floor_quadratic
-from theory.convex_checks import quadratic_setup
-from theory.verdict import SEED
+from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
-
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, new_figure
-from simulate import GaussianNoise, UniformNoise
-from simulate.markov import relaxation_time, stationary, transition_matrix
-from theory.markov_checks import double_well
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, new_figure
+from qnets.simulate import GaussianNoise, UniformNoise
+from qnets.simulate.markov import relaxation_time, stationary, transition_matrix
+from qnets.simulate.scenarios import double_well
 
 HALF_WIDTH = 2.5  # uniform noise, so that the chain on [-1.5, 1.5] is irreducible
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
-
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, new_figure
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, new_figure
 
 #: The convex checks whose verdict is a measured value against an upper bound.
 BOUND_CHECKS = ("C2", "C3", "C4", "C5", "C6", "C7", "E2")

@@ -1,6 +1,6 @@
 """Figure 4a: the 1-D toy: iterate histograms of BC (top) and SR (bottom) at several a.
 
-The tilted double well of :mod:`theory.markov_checks` (global minimum near -1.05, local one
+The tilted double well of :mod:`qnets.claims.markov_checks` (global minimum near -1.05, local one
 near +0.95).  BC's real weights are annealed geometrically from a = 0.5 to each a and held
 there; SR runs at constant a from the left edge.  Overlays: for SR its exact stationary law
 ``pi_a`` (dots); for BC the Gibbs law ``exp(-2F/(a sigma^2))`` of SGD's diffusion limit,
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import COLORS, new_figure
+from qnets.simulate import BinaryConnect, StochasticRounding, annealed, constant, run
+from qnets.simulate.markov import stationary, transition_matrix
+from qnets.simulate.markov.summary import sgd_gibbs_law
+from qnets.simulate.scenarios import double_well
 
-from figures.spec import Data, FigureSpec
-from figures.style import COLORS, new_figure
-from simulate import BinaryConnect, StochasticRounding, annealed, constant, run
-from simulate.markov import stationary, transition_matrix
-from simulate.markov.summary import sgd_gibbs_law
-from theory.markov_checks import double_well
-from theory.verdict import SEED
+from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from qnets.figures.spec import Data, FigureSpec
+from qnets.figures.style import new_figure
+from qnets.simulate import (
+    BinaryConnect,
+    StochasticRounding,
+    annealed,
+    constant,
+    run,
+)
+from qnets.simulate.markov import stationary, transition_matrix
+from qnets.simulate.markov.summary import sgd_gibbs_law
+from qnets.simulate.scenarios import three_wells
 
-from figures.spec import Data, FigureSpec
-from figures.style import new_figure
-from simulate import BinaryConnect, Box, GaussianNoise, Grid, MultiWell2D, StochasticRounding, annealed, constant, run
-from simulate.markov import StateSpace, stationary, transition_matrix
-from simulate.markov.summary import sgd_gibbs_law
-from theory.verdict import SEED
+from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:
@@ -32,9 +39,8 @@ def parameters(quick: bool) -> dict:
 
 
 def compute(p: dict) -> Data:
-    problem = MultiWell2D(noise=GaussianNoise(1.0))
-    grid = Grid(p["delta"])
-    space = StateSpace(Box.around(np.zeros(2), p["half_width"], grid), grid)
+    problem, space = three_wells(delta=p["delta"], half_width=p["half_width"])
+    grid = space.grid
     axis = space.axes[0]
     edges = np.append(axis - p["delta"] / 2, axis[-1] + p["delta"] / 2)
     mesh = np.stack([m.ravel() for m in np.meshgrid(axis, axis, indexing="ij")], axis=1)

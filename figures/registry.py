@@ -1,6 +1,6 @@
 """Every figure of the reproduction report, in report order."""
 
-from figures import (
+from qnets.figures import (
     fig_batch,
     fig_convergence,
     fig_dimension,
@@ -11,7 +11,7 @@ from figures import (
     fig_toy_1d,
     fig_toy_2d,
 )
-from figures.spec import FigureSpec
+from qnets.figures.spec import FigureSpec
 
 FIGURES: dict[str, FigureSpec] = {
     module.SPEC.name: module.SPEC

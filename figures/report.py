@@ -6,8 +6,9 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from figures.build import BuiltFigure
-from theory.verdict import Verdict
+from qnets.figures.build import BuiltFigure
+
+from qnets.claims.verdict import Verdict
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,16 @@ import json
 import time
 from pathlib import Path
 
-from figures.build import BuiltFigure, build_figure
-from figures.cache import Cache
-from figures.checks import cached_verdicts
-from figures.progress import Progress
-from figures.provenance import environment
-from figures.registry import FIGURES
-from figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
-from figures.spec import FigureSpec
-from theory.claims import CLAIMS, Claim
+from qnets.figures.build import BuiltFigure, build_figure
+from qnets.figures.cache import Cache
+from qnets.figures.checks import cached_verdicts
+from qnets.figures.progress import Progress
+from qnets.figures.provenance import environment
+from qnets.figures.registry import FIGURES
+from qnets.figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
+from qnets.figures.spec import FigureSpec
+
+from qnets.claims.registry import CLAIMS, Claim
 
 
 def build_figures(

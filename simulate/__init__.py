@@ -4,14 +4,14 @@ Everything is whole-array numpy over a leading chain axis ``(n_chains, d)``; ran
 always an explicit ``numpy.random.Generator`` or integer seed.
 """
 
-from simulate.domain import Box
-from simulate.estimate import Estimate
-from simulate.grid import Grid, hard_sigmoid
-from simulate.methods import SGD, BinaryConnect, Method, Rounding, StochasticRounding, method_by_name
-from simulate.monte_carlo import RunResult, log_checkpoints, run
-from simulate.noise import DiscreteNoise, GaussianNoise, MinibatchNoise, UniformNoise
-from simulate.problems import LeastSquaresMinibatch, Logistic, MultiWell2D, Problem, Quadratic, TiltedDoubleWell
-from simulate.schedules import annealed, constant, inverse_sqrt, inverse_time, schedule_by_name
+from qnets.simulate.domain import Box
+from qnets.simulate.estimate import Estimate
+from qnets.simulate.grid import Grid, hard_sigmoid
+from qnets.simulate.methods import SGD, BinaryConnect, Method, Rounding, StochasticRounding, method_by_name
+from qnets.simulate.monte_carlo import RunResult, log_checkpoints, run
+from qnets.simulate.noise import DiscreteNoise, GaussianNoise, MinibatchNoise, UniformNoise
+from qnets.simulate.problems import LeastSquaresMinibatch, Logistic, MultiWell2D, Problem, Quadratic, TiltedDoubleWell
+from qnets.simulate.schedules import annealed, constant, inverse_sqrt, inverse_time, schedule_by_name
 
 __all__ = [
     "SGD",

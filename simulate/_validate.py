@@ -11,14 +11,16 @@ import numbers
 
 import numpy as np
 
+from qnets.errors import InputError, InputTypeError
+
 
 def real_number(name: str, value: object) -> float:
     """Return ``value`` as a finite float, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise InputTypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
+        raise InputError(f"{name} must be finite, got {value}")
     return value
 
 
@@ -26,7 +28,7 @@ def positive(name: str, value: object) -> float:
     """Return ``value`` as a float in (0, inf), or raise naming ``name``."""
     value = real_number(name, value)
     if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
+        raise InputError(f"{name} must be > 0, got {value}")
     return value
 
 
@@ -34,16 +36,16 @@ def non_negative(name: str, value: object) -> float:
     """Return ``value`` as a float in [0, inf), or raise naming ``name``."""
     value = real_number(name, value)
     if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
+        raise InputError(f"{name} must be >= 0, got {value}")
     return value
 
 
 def integer(name: str, value: object, minimum: int) -> int:
     """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        raise InputTypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+        raise InputError(f"{name} must be an integer >= {minimum}, got {value}")
     return int(value)
 
 
@@ -52,11 +54,11 @@ def finite_array(name: str, value: object, ndim: int | None = None) -> np.ndarra
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be an array of real numbers") from error
+        raise InputTypeError(f"{name} must be an array of real numbers") from error
     if ndim is not None and array.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {array.shape}")
+        raise InputError(f"{name} must have {ndim} dimension(s), got shape {array.shape}")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain only finite entries (no NaN or inf)")
+        raise InputError(f"{name} must contain only finite entries (no NaN or inf)")
     return array
 
 
@@ -66,7 +68,7 @@ def vector(name: str, value: object, d: int) -> np.ndarray:
     if array.ndim == 0:
         return np.full(d, float(array))
     if array.shape != (d,):
-        raise ValueError(f"{name} must be a scalar or have shape ({d},), got {array.shape}")
+        raise InputError(f"{name} must be a scalar or have shape ({d},), got {array.shape}")
     return array.copy()
 
 
@@ -74,7 +76,7 @@ def chain_array(name: str, value: object, d: int) -> np.ndarray:
     """Check that ``value`` is a finite array of shape ``(n_chains, d)``."""
     array = finite_array(name, value, ndim=2)
     if array.shape[1] != d:
-        raise ValueError(f"{name} must have shape (n_chains, {d}), got {array.shape}")
+        raise InputError(f"{name} must have shape (n_chains, {d}), got {array.shape}")
     return array
 
 
@@ -84,4 +86,4 @@ def choice(name: str, value: str, allowed: dict) -> object:
         return allowed[value]
     except (KeyError, TypeError):
         names = ", ".join(sorted(allowed))
-        raise ValueError(f"unknown {name} {value!r}; allowed: {names}") from None
+        raise InputError(f"unknown {name} {value!r}; allowed: {names}") from None

@@ -12,10 +12,11 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from qnets.simulate.grid import Grid
+from qnets.simulate.problems.base import Problem
 from scipy.optimize import root
 
-from simulate.grid import Grid
-from simulate.problems.base import Problem
+from qnets.errors import InputError
 
 #: ``2^d`` corners are enumerated; larger ``d`` raises.
 MAX_DIMENSION = 14
@@ -26,7 +27,7 @@ ROOT_TOLERANCE = 1e-12
 def mean_quantized_gradient(problem: Problem, grid: Grid, w: np.ndarray) -> np.ndarray:
     """``h(w) = E grad F(Q_s(w))``, exactly, by summing over the corners of ``w``'s grid cell."""
     if problem.d > MAX_DIMENSION:
-        raise ValueError(f"exact corner sums need d <= {MAX_DIMENSION}, got d={problem.d}")
+        raise InputError(f"exact corner sums need d <= {MAX_DIMENSION}, got d={problem.d}")
     below = grid.nearest(w - grid.delta / 2)
     below = np.where(below > w, below - grid.delta, below)
     up_probability = np.clip((w - below) / grid.delta, 0.0, 1.0)

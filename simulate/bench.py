@@ -22,14 +22,13 @@ import time
 import tracemalloc
 
 import numpy as np
-
-from simulate.domain import Box
-from simulate.grid import Grid
-from simulate.methods import StochasticRounding
-from simulate.monte_carlo import block_generators, chain_blocks, run
-from simulate.noise import GaussianNoise
-from simulate.problems.quadratic import Quadratic
-from simulate.schedules import constant
+from qnets.simulate.domain import Box
+from qnets.simulate.grid import Grid
+from qnets.simulate.methods import StochasticRounding
+from qnets.simulate.monte_carlo import block_generators, chain_blocks, run
+from qnets.simulate.noise import GaussianNoise
+from qnets.simulate.problems.quadratic import Quadratic
+from qnets.simulate.schedules import constant
 
 DELTA = 0.01
 STEP_SIZE = 0.05

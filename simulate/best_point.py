@@ -14,10 +14,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.grid import Grid
+from qnets.simulate.problems.base import Problem
 
-from simulate import _validate
-from simulate.grid import Grid
-from simulate.problems.base import Problem
+from qnets.errors import InputError
 
 #: Enumerations larger than this raise instead of running for a long time.
 MAX_CANDIDATES = 2_000_000
@@ -38,7 +39,7 @@ class BestQuantizedPoint:
 def best_quantized_point(problem: Problem, grid: Grid, max_candidates: int = MAX_CANDIDATES) -> BestQuantizedPoint:
     """The exact minimiser of ``F`` over the grid (see the module docstring)."""
     if problem.mu is None:
-        raise ValueError("best_quantized_point needs a strongly convex problem (mu is None)")
+        raise InputError("best_quantized_point needs a strongly convex problem (mu is None)")
     max_candidates = _validate.integer("max_candidates", max_candidates, minimum=1)
     w_star = problem.w_star
     nearest = grid.nearest(w_star)
@@ -49,7 +50,7 @@ def best_quantized_point(problem: Problem, grid: Grid, max_candidates: int = MAX
     axes = [np.unique(grid.nearest(np.arange(a, b + grid.delta / 2, grid.delta))) for a, b in zip(lo, hi, strict=True)]
     count = math.prod(axis.size for axis in axes)
     if count > max_candidates:
-        raise ValueError(
+        raise InputError(
             f"the search box holds {count} grid points, above max_candidates={max_candidates}; "
             "use a larger max_candidates or a smaller problem"
         )

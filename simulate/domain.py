@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.grid import Grid
 
-from simulate import _validate
-from simulate.grid import Grid
+from qnets.errors import InputError
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,9 +28,9 @@ class Box:
         lo = _validate.finite_array("lo", self.lo, ndim=1)
         hi = _validate.finite_array("hi", self.hi, ndim=1)
         if lo.shape != hi.shape or lo.size == 0:
-            raise ValueError(f"lo and hi must be non-empty vectors of one shape, got {lo.shape}, {hi.shape}")
+            raise InputError(f"lo and hi must be non-empty vectors of one shape, got {lo.shape}, {hi.shape}")
         if np.any(hi <= lo):
-            raise ValueError("box is empty or inverted: every coordinate needs lo < hi")
+            raise InputError("box is empty or inverted: every coordinate needs lo < hi")
         lo.setflags(write=False)
         hi.setflags(write=False)
         object.__setattr__(self, "lo", lo)
@@ -90,7 +91,7 @@ class Box:
             on_grid = grid.contains(bound)
             if not np.all(on_grid):
                 i = int(np.argmin(on_grid))
-                raise ValueError(
+                raise InputError(
                     f"box {name}[{i}]={bound[i]} is not a point of the grid "
                     f"(delta={grid.delta}, anchor={grid.anchor}); use Box.around(...) for an aligned box"
                 )
@@ -98,4 +99,4 @@ class Box:
     def check_contains(self, name: str, w: np.ndarray) -> None:
         """Raise unless the point ``w`` (named ``name`` in the message) lies in the box."""
         if not bool(self.contains(w)):
-            raise ValueError(f"{name} must lie in the box [lo, hi]; it does not")
+            raise InputError(f"{name} must lie in the box [lo, hi]; it does not")

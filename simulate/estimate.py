@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qnets.errors import InputError
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -24,7 +26,7 @@ class Estimate:
         samples = np.asarray(samples, dtype=float)
         n = samples.shape[axis]
         if n < 1:
-            raise ValueError("samples must hold at least one value along axis")
+            raise InputError("samples must hold at least one value along axis")
         mean = samples.mean(axis=axis)
         stderr = samples.std(axis=axis, ddof=1) / np.sqrt(n) if n > 1 else np.full_like(mean, np.nan)
         return cls(mean, stderr, n)

@@ -31,8 +31,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from qnets.simulate import _validate
 
-from simulate import _validate
+from qnets.errors import InputError
 
 #: Relative tolerance used to decide whether a bound or a point lies on the lattice.
 ON_GRID_RTOL = 1e-9
@@ -68,10 +69,10 @@ class Grid:
                 object.__setattr__(self, name, _validate.real_number(name, value))
         if self.lo is not None and self.hi is not None:
             if self.hi <= self.lo:
-                raise ValueError(f"grid bounds must satisfy lo < hi, got lo={self.lo}, hi={self.hi}")
+                raise InputError(f"grid bounds must satisfy lo < hi, got lo={self.lo}, hi={self.hi}")
             steps = (self.hi - self.lo) / self.delta
             if abs(steps - round(steps)) > ON_GRID_RTOL * max(1.0, steps):
-                raise ValueError(f"hi - lo must be a multiple of delta={self.delta}, got hi - lo={self.hi - self.lo}")
+                raise InputError(f"hi - lo must be a multiple of delta={self.delta}, got hi - lo={self.hi - self.lo}")
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -109,7 +110,7 @@ class Grid:
     def points(self) -> np.ndarray:
         """All grid points, in increasing order (bounded grids only)."""
         if not self.is_bounded:
-            raise ValueError("points() needs a bounded grid: set both lo and hi")
+            raise InputError("points() needs a bounded grid: set both lo and hi")
         _, k_max = self.index_bounds()
         return self.anchor + self.delta * np.arange(int(k_max) + 1)
 

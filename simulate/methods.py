@@ -19,11 +19,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.grid import Grid
+from qnets.simulate.problems.base import Problem
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.grid import Grid
-from simulate.problems.base import Problem
+from qnets.errors import InputError, InputTypeError
 
 State = dict[str, np.ndarray]
 
@@ -108,10 +109,10 @@ class _Quantized(Method):
 
     def validate(self, problem: Problem, domain: Box, w0: np.ndarray) -> None:
         if not isinstance(self.grid, Grid):
-            raise TypeError(f"grid must be a Grid, got {type(self.grid).__name__}")
+            raise InputTypeError(f"grid must be a Grid, got {type(self.grid).__name__}")
         domain.check_aligned(self.grid)
         if not np.all(self.grid.contains(w0)):
-            raise ValueError(f"w0 must lie on the grid (delta={self.grid.delta}) for {self.name}")
+            raise InputError(f"w0 must lie on the grid (delta={self.grid.delta}) for {self.name}")
 
     @abstractmethod
     def _round(self, x: np.ndarray, rng: np.random.Generator, out: np.ndarray, scratch: np.ndarray) -> None:
@@ -169,9 +170,9 @@ class BinaryConnect(Method):
 
     def __post_init__(self) -> None:
         if not isinstance(self.grid, Grid):
-            raise TypeError(f"grid must be a Grid, got {type(self.grid).__name__}")
+            raise InputTypeError(f"grid must be a Grid, got {type(self.grid).__name__}")
         if self.quantizer not in QUANTIZERS:
-            raise ValueError(f"quantizer must be one of {QUANTIZERS}, got {self.quantizer!r}")
+            raise InputError(f"quantizer must be one of {QUANTIZERS}, got {self.quantizer!r}")
 
     def validate(self, problem: Problem, domain: Box, w0: np.ndarray) -> None:
         domain.check_aligned(self.grid)
@@ -212,7 +213,7 @@ def method_by_name(name: str, grid: Grid | None = None, quantizer: str = "stocha
     if name == "sgd":
         return SGD()
     if grid is None:
-        raise ValueError(f"method {name!r} needs a grid")
+        raise InputError(f"method {name!r} needs a grid")
     if name == "bc":
         return BinaryConnect(grid, quantizer)
     return Rounding(grid) if name == "r" else StochasticRounding(grid)

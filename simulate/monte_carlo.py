@@ -26,13 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.estimate import Estimate
+from qnets.simulate.methods import Method, Workspace
+from qnets.simulate.problems.base import Problem
+from qnets.simulate.schedules import Schedule
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.estimate import Estimate
-from simulate.methods import Method, Workspace
-from simulate.problems.base import Problem
-from simulate.schedules import Schedule
+from qnets.errors import InputError, InputTypeError
 
 #: Entries per block of chains: about half a MiB of float64, so a block's scratch stays in cache.
 BLOCK_ELEMENTS = 1 << 16
@@ -95,11 +96,11 @@ def run(
     ``checkpoints`` defaults to :func:`log_checkpoints`.
     """
     if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be a Problem, got {type(problem).__name__}")
+        raise InputTypeError(f"problem must be a Problem, got {type(problem).__name__}")
     if not isinstance(method, Method):
-        raise TypeError(f"method must be a Method, got {type(method).__name__}")
+        raise InputTypeError(f"method must be a Method, got {type(method).__name__}")
     if not callable(schedule):
-        raise TypeError("schedule must be callable as schedule(t) -> step size")
+        raise InputTypeError("schedule must be callable as schedule(t) -> step size")
     steps = _validate.integer("steps", steps, 1)
     n_chains = _validate.integer("n_chains", n_chains, 1)
     seed = _validate.integer("seed", seed, 0)
@@ -123,7 +124,7 @@ def run(
     for t in range(steps):
         lr = float(schedule(t))
         if not lr > 0 or not np.isfinite(lr):
-            raise ValueError(f"schedule gave step size {lr} at t={t}; it must be finite and > 0")
+            raise InputError(f"schedule gave step size {lr} at t={t}; it must be finite and > 0")
         for block, rng in zip(blocks, rngs, strict=True):
             views = {name: array[block] for name, array in state.items()}
             for name, view in views.items():
@@ -152,9 +153,9 @@ def run(
 def _checked_checkpoints(checkpoints: Sequence[int], steps: int) -> np.ndarray:
     marks = np.asarray(checkpoints)
     if marks.ndim != 1 or marks.size == 0 or not np.issubdtype(marks.dtype, np.integer):
-        raise TypeError("checkpoints must be a non-empty sequence of integers")
+        raise InputTypeError("checkpoints must be a non-empty sequence of integers")
     if np.any(np.diff(marks) <= 0) or marks[0] < 1 or marks[-1] > steps:
-        raise ValueError(f"checkpoints must be strictly increasing integers in [1, steps={steps}]")
+        raise InputError(f"checkpoints must be strictly increasing integers in [1, steps={steps}]")
     return marks.astype(np.int64)
 
 

@@ -21,9 +21,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from qnets.simulate import _validate
 from scipy.special import erfc, gammaln
 
-from simulate import _validate
+from qnets.errors import InputError
 
 #: Above this ``z`` the Gaussian ramp uses the continued fraction (no cancellation).
 _CONTINUED_FRACTION_FROM = 3.0
@@ -160,12 +161,12 @@ class DiscreteNoise:
         values = _validate.finite_array("values", self.values, ndim=1)
         probs = _validate.finite_array("probs", self.probs, ndim=1)
         if values.shape != probs.shape or values.size == 0:
-            raise ValueError(f"values and probs must be non-empty and of one shape, got {values.shape}, {probs.shape}")
+            raise InputError(f"values and probs must be non-empty and of one shape, got {values.shape}, {probs.shape}")
         if np.any(probs < 0) or not math.isclose(float(probs.sum()), 1.0, rel_tol=0, abs_tol=1e-12):
-            raise ValueError(f"probs must be >= 0 and sum to 1 (within 1e-12), got sum {probs.sum()!r}")
+            raise InputError(f"probs must be >= 0 and sum to 1 (within 1e-12), got sum {probs.sum()!r}")
         mean = float(values @ probs)
         if abs(mean) > 1e-12 * max(1.0, float(np.max(np.abs(values)))):
-            raise ValueError(f"the noise must have mean 0 (gradients stay unbiased), got mean {mean!r}")
+            raise InputError(f"the noise must have mean 0 (gradients stay unbiased), got mean {mean!r}")
         for name, array in (("values", values), ("probs", probs)):
             array.setflags(write=False)
             object.__setattr__(self, name, array)
@@ -225,7 +226,7 @@ class MinibatchNoise:
         offsets = _validate.finite_array("offsets", self.offsets, ndim=1)
         batch = _validate.integer("batch_size", self.batch_size, minimum=1)
         if offsets.size == 0:
-            raise ValueError("offsets must be non-empty")
+            raise InputError("offsets must be non-empty")
         offsets = offsets.copy()
         offsets.setflags(write=False)
         object.__setattr__(self, "offsets", offsets)
@@ -236,7 +237,7 @@ class MinibatchNoise:
         n, b = self.offsets.size, self.batch_size
         atoms = math.comb(n + b - 1, b)
         if atoms > MAX_MINIBATCH_ATOMS:
-            raise ValueError(
+            raise InputError(
                 f"the exact minibatch law has {atoms} atoms (n={n}, batch_size={b}); "
                 f"at most {MAX_MINIBATCH_ATOMS} are enumerated"
             )

@@ -9,10 +9,11 @@ tolerances ``SOLVER_TOLERANCE``.
 from __future__ import annotations
 
 import numpy as np
+from qnets.simulate.domain import Box
+from qnets.simulate.problems.logistic import SOLVER_TOLERANCE
+from qnets.simulate.problems.quadratic import Quadratic
 
-from simulate.domain import Box
-from simulate.problems.logistic import SOLVER_TOLERANCE
-from simulate.problems.quadratic import Quadratic
+from qnets.errors import InputError, InputTypeError
 
 #: cvxpy's point may leave the box by solver round-off up to this much; it is then projected.
 FEASIBILITY_ROUNDOFF = 1e-8
@@ -23,9 +24,9 @@ def constrained_minimum(problem: Quadratic, box: Box) -> tuple[np.ndarray, float
     import cvxpy as cp
 
     if not isinstance(problem, Quadratic) or not isinstance(box, Box):
-        raise TypeError("constrained_minimum needs a Quadratic and a Box")
+        raise InputTypeError("constrained_minimum needs a Quadratic and a Box")
     if box.d != problem.d:
-        raise ValueError(f"box has dimension {box.d}, the problem {problem.d}")
+        raise InputError(f"box has dimension {box.d}, the problem {problem.d}")
     w = cp.Variable(problem.d)
     offset = w - problem.w_star
     H = np.diag(problem.H) if problem.is_diagonal else problem.H

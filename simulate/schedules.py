@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulate import _validate
+from qnets.simulate import _validate
+
+from qnets.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class Annealed:
         object.__setattr__(self, "end", _validate.positive("end", self.end))
         object.__setattr__(self, "steps", _validate.integer("steps", self.steps, minimum=1))
         if self.end > self.start:
-            raise ValueError(f"end must be <= start={self.start}, got {self.end}")
+            raise InputError(f"end must be <= start={self.start}, got {self.end}")
 
     def __call__(self, t: int) -> float:
         return self.start * (self.end / self.start) ** (min(t, self.steps) / self.steps)

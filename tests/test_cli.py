@@ -3,9 +3,9 @@
 import json
 
 import pytest
+from qnets.simulate.bench import bench
 
-from figures.cli import main
-from simulate.bench import bench
+from qnets.cli import main
 
 
 def test_simulate_json_final_entry_has_mean_and_stderr(capsys):

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from simulate import (
+from qnets.simulate import (
     BinaryConnect,
     Box,
     GaussianNoise,
@@ -18,11 +17,12 @@ from simulate import (
     inverse_time,
     run,
 )
-from simulate.bc_limit import bc_limit_point, mean_quantized_gradient
-from simulate.best_point import best_quantized_point
-from simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
-from theory.convex import all_bounds
-from theory.verdict import Z
+from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
+from qnets.simulate.best_point import best_quantized_point
+from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
+from qnets.theory.convex import all_bounds
+
+from qnets.claims.verdict import Z
 
 
 @pytest.mark.parametrize("noise", [GaussianNoise(1.0), UniformNoise(0.8)], ids=["gaussian", "uniform"])
@@ -129,7 +129,7 @@ def test_c6_bc_real_weights_approach_the_limit_point():
 
 
 def test_e4_constrained_minimum_of_a_diagonal_quadratic_is_the_clipped_minimizer():
-    from simulate.reference import constrained_minimum
+    from qnets.simulate.reference import constrained_minimum
 
     problem = Quadratic(np.array([1.0, 4.0, 0.25]), w_star=np.array([2.0, -0.3, -5.0]))
     box = Box.cube(3, 1.0)

@@ -8,13 +8,13 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from qnets.figures.cache import KEY_FIELD, Cache, key_of
+from qnets.figures.registry import FIGURES
+from qnets.figures.reproduce import reproduce
 
-from figures.cache import KEY_FIELD, Cache, key_of
-from figures.cli import main
-from figures.registry import FIGURES
-from figures.reproduce import reproduce
-from theory.claims import CLAIMS
-from theory.verdict import Verdict
+from qnets.claims.registry import CLAIMS
+from qnets.claims.verdict import Verdict
+from qnets.cli import main
 
 matplotlib.use("Agg")
 

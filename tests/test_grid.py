@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-
-from simulate import Grid, hard_sigmoid
+from qnets.simulate import Grid, hard_sigmoid
 
 Z = 5.0  # confidence margin of every statistical assertion in this file
 finite = st.floats(-1e3, 1e3, allow_nan=False)

@@ -5,8 +5,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
-
-from simulate import (
+from qnets.simulate import (
     Box,
     DiscreteNoise,
     GaussianNoise,
@@ -19,7 +18,7 @@ from simulate import (
     constant,
     run,
 )
-from simulate.markov import (
+from qnets.simulate.markov import (
     ReducibleChainError,
     StateSpace,
     chain_kind,
@@ -29,10 +28,11 @@ from simulate.markov import (
     stationary,
     transition_matrix,
 )
-from simulate.markov.accuracy import solver_accuracy
-from simulate.noise import gaussian_ramp
-from theory.markov import derivations
-from theory.markov_checks import histogram_threshold
+from qnets.simulate.markov.accuracy import solver_accuracy
+from qnets.simulate.noise import gaussian_ramp
+from qnets.theory.markov import derivations
+
+from qnets.claims.markov_checks import histogram_threshold
 
 noises = st.one_of(
     st.builds(GaussianNoise, st.floats(0.0, 5.0)),

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-
-from simulate import (
+from qnets.simulate import (
     SGD,
     BinaryConnect,
     Box,
@@ -186,11 +185,11 @@ def test_domain_and_schedule_and_method_validation():
     with pytest.raises(ValueError, match="mu must be > 0"):
         inverse_time(0.0)
     with pytest.raises(ValueError, match="unknown schedule 'cosine'"):
-        from simulate import schedule_by_name
+        from qnets.simulate import schedule_by_name
 
         schedule_by_name("cosine", 1.0)
     with pytest.raises(ValueError, match="unknown method 'adam'"):
-        from simulate import method_by_name
+        from qnets.simulate import method_by_name
 
         method_by_name("adam", Grid(0.1))
     with pytest.raises(ValueError, match="quantizer must be one of"):

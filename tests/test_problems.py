@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
+from qnets.simulate import Box, GaussianNoise, Grid, Logistic, MultiWell2D, Quadratic, TiltedDoubleWell, UniformNoise
 from scipy.optimize import minimize
-
-from simulate import Box, GaussianNoise, Grid, Logistic, MultiWell2D, Quadratic, TiltedDoubleWell, UniformNoise
 
 Z = 5.0
 

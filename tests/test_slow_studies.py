@@ -6,7 +6,7 @@ Run with ``python -m pytest -m slow``.  The default run checks the same claims a
 
 import pytest
 
-from theory.claims import CLAIMS, run_checks
+from qnets.claims.registry import CLAIMS, run_checks
 
 
 @pytest.mark.slow

@@ -7,13 +7,13 @@ import pytest
 import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
+from qnets.simulate import Grid
+from qnets.claims import registry as claims
+from qnets.theory.convex import scaling_consistent
 from sympy.core.function import AppliedUndef
 
-from figures.cli import main
-from simulate import Grid
-from theory import claims
-from theory.claims import CLAIMS, Verdict, all_bounds, run_checks
-from theory.convex import scaling_consistent
+from qnets.claims.registry import CLAIMS, Verdict, all_bounds, run_checks
+from qnets.cli import main
 
 BOUNDS = all_bounds()
 positive = st.floats(1e-3, 1e3)
@@ -34,7 +34,7 @@ def test_e3_derived_bounds_are_scale_invariant_and_restated_c6_is_not():
 
 
 def test_scaling_check_can_fail():
-    from theory.symbols import Delta, G, d
+    from qnets.theory.symbols import Delta, G, d
 
     assert not scaling_consistent(sp.sqrt(d) * Delta * G**2)
 
@@ -175,8 +175,9 @@ def test_bound_command_derives_and_evaluates(capsys):
 
 def test_user_bound_helper_can_fail():
     """check_bound_by_simulation rejects a bound that is too small (the SR floor is real)."""
-    from simulate import Box, Quadratic, StochasticRounding, inverse_time
-    from theory.strategies import check_bound_by_simulation
+    from qnets.simulate import Box, Quadratic, StochasticRounding, inverse_time
+
+    from qnets.testing.strategies import check_bound_by_simulation
 
     problem = Quadratic.isotropic(4, sigma=1.0)
     grid = Grid(0.1)
@@ -189,7 +190,7 @@ def test_user_bound_helper_can_fail():
 
 @given(data=st.data())
 def test_public_strategies_build_admissible_parameters(data):
-    from theory.strategies import curvatures, quadratics, schedules
+    from qnets.testing.strategies import curvatures, quadratics, schedules
 
     mu, L = data.draw(curvatures())
     assert 0 < mu <= L

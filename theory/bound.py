@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from qnets.errors import InputError
+
 CHECKS = ("identity", "nonnegative", "numeric")
 
 
@@ -38,9 +40,9 @@ class Step:
 
     def __post_init__(self) -> None:
         if self.check not in CHECKS:
-            raise ValueError(f"check must be one of {CHECKS}, got {self.check!r}")
+            raise InputError(f"check must be one of {CHECKS}, got {self.check!r}")
         if (self.check == "numeric") != (self.numeric_check is not None):
-            raise ValueError("numeric_check is given exactly for check='numeric'")
+            raise InputError("numeric_check is given exactly for check='numeric'")
 
     @property
     def relation(self) -> sp.Basic:
@@ -91,19 +93,19 @@ class Bound:
         names = {s.name: s for s in expr.free_symbols}
         missing = sorted(set(names) - set(numbers))
         if missing:
-            raise ValueError(f"{self.name} needs values for: {', '.join(missing)}")
+            raise InputError(f"{self.name} needs values for: {', '.join(missing)}")
         unknown = sorted(set(numbers) - {s.name for s in self.all_symbols()})
         if unknown:
-            raise ValueError(f"{self.name} has no parameter(s): {', '.join(unknown)}")
+            raise InputError(f"{self.name} has no parameter(s): {', '.join(unknown)}")
         for name, value in numbers.items():
             if name in names and not value > 0:
-                raise ValueError(f"{name} must be > 0 for {self.name}, got {value}")
+                raise InputError(f"{name} must be > 0 for {self.name}, got {value}")
         return float(expr.subs({names[k]: v for k, v in numbers.items() if k in names}).evalf())
 
     def evaluate_paper_form(self, **numbers: float) -> float:
         """The paper's form at the given numbers."""
         if self.paper_form is None:
-            raise ValueError(f"{self.name} has no separate paper form")
+            raise InputError(f"{self.name} has no separate paper form")
         return self.evaluate(self.paper_form, **numbers)
 
     def all_symbols(self) -> set[sp.Symbol]:

@@ -26,9 +26,8 @@ from functools import cache
 
 import numpy as np
 import sympy as sp
-
-from theory.bound import Bound, Step, rescale
-from theory.symbols import L2, SCALING_POWERS, D, Delta, G, L, T, a, c, d, mu, t
+from qnets.theory.bound import Bound, Step, rescale
+from qnets.theory.symbols import L2, SCALING_POWERS, D, Delta, G, L, T, a, c, d, mu, t
 
 # Quantities of the one-step argument (expectations), all non-negative.
 e_now, e_next, gap = sp.symbols("e_t e_{t+1} Delta_F", nonnegative=True)

@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 
 import sympy as sp
-
-from theory.bound import Step
-from theory.symbols import Delta, a, sigma
+from qnets.theory.bound import Step
+from qnets.theory.symbols import Delta, a, sigma
 
 
 @dataclass(frozen=True)

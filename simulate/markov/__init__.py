@@ -1,8 +1,8 @@
 """The Markov-chain model of SR (claims M1-M6, E1): exact kernels, stationary laws, mixing."""
 
-from simulate.markov.kernel import StateSpace, generator, rounding_law, transition_matrix
-from simulate.markov.mixing import propagate, relaxation_time, spectral_gap, total_variation
-from simulate.markov.stationary import ReducibleChainError, StationaryLaw, chain_kind, stationary
+from qnets.simulate.markov.kernel import StateSpace, generator, rounding_law, transition_matrix
+from qnets.simulate.markov.mixing import propagate, relaxation_time, spectral_gap, total_variation
+from qnets.simulate.markov.stationary import ReducibleChainError, StationaryLaw, chain_kind, stationary
 
 __all__ = [
     "ReducibleChainError",

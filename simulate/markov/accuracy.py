@@ -11,13 +11,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-from simulate.domain import Box
-from simulate.grid import Grid
-from simulate.markov.kernel import StateSpace, generator
-from simulate.markov.stationary import stationary
-from simulate.noise import GaussianNoise
-from simulate.problems import Quadratic, TiltedDoubleWell
+from qnets.simulate.domain import Box
+from qnets.simulate.grid import Grid
+from qnets.simulate.markov.kernel import StateSpace, generator
+from qnets.simulate.markov.stationary import stationary
+from qnets.simulate.noise import GaussianNoise
+from qnets.simulate.problems import Quadratic, TiltedDoubleWell
 
 
 def _timed(matrix, method: str):

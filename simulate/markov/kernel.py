@@ -29,12 +29,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.grid import Grid
+from qnets.simulate.noise import ADDITIVE_NOISES, AdditiveNoise
+from qnets.simulate.problems.base import Problem
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.grid import Grid
-from simulate.noise import ADDITIVE_NOISES, AdditiveNoise
-from simulate.problems.base import Problem
+from qnets.errors import InputError, InputTypeError
 
 #: Largest negative round-off tolerated (and set to 0) in a transition probability.
 ROUNDOFF = 1e-13
@@ -51,7 +52,7 @@ class StateSpace:
 
     def __post_init__(self) -> None:
         if not isinstance(self.box, Box) or not isinstance(self.grid, Grid):
-            raise TypeError("StateSpace needs a Box and a Grid")
+            raise InputTypeError("StateSpace needs a Box and a Grid")
         self.box.check_aligned(self.grid)
 
     @property
@@ -81,7 +82,7 @@ class StateSpace:
         W = _validate.chain_array("W", W, self.box.d)
         k = np.rint((W - self.box.lo) / self.grid.delta).astype(int)
         if np.any(k < 0) or np.any(k >= np.array(self.shape)) or not np.all(self.grid.contains(W)):
-            raise ValueError("W has rows that are not grid points of the box")
+            raise InputError("W has rows that are not grid points of the box")
         return np.ravel_multi_index(tuple(k.T), self.shape)
 
     def histogram(self, W: np.ndarray) -> np.ndarray:
@@ -93,7 +94,7 @@ def additive_noise(problem: Problem) -> AdditiveNoise:
     """The problem's additive noise law, or a TypeError: exact SR laws need one."""
     noise = getattr(problem, "noise", None)
     if not isinstance(noise, ADDITIVE_NOISES):
-        raise TypeError(f"exact SR laws need additive gradient noise (simulate.noise), got {noise!r}")
+        raise InputTypeError(f"exact SR laws need additive gradient noise (simulate.noise), got {noise!r}")
     return noise
 
 
@@ -139,7 +140,7 @@ def _coordinate_laws(problem: Problem, space: StateSpace, lr: float) -> list[np.
     lr = _validate.positive("lr", lr)
     noise = additive_noise(problem)
     if space.box.d != problem.d:
-        raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
+        raise InputError(f"space has dimension {space.box.d}, the problem {problem.d}")
     states = space.points()
     means = states - lr * problem.grad(states)
     return [rounding_law(means[:, k], axis, lr, noise) for k, axis in enumerate(space.axes)]
@@ -158,7 +159,7 @@ def transition_matrix(
     (:func:`generator` gives the small-step chain of any size.)
     """
     if not sparse and space.size > MAX_DENSE_STATES:
-        raise ValueError(
+        raise InputError(
             f"space has {space.size} states; dense transition matrices allow at most {MAX_DENSE_STATES} "
             "(use sparse=True, or generator() for the small-step chain)"
         )
@@ -191,7 +192,7 @@ def generator(problem: Problem, space: StateSpace) -> sp.csr_matrix:
     """
     noise = additive_noise(problem)
     if space.box.d != problem.d:
-        raise ValueError(f"space has dimension {space.box.d}, the problem {problem.d}")
+        raise InputError(f"space has dimension {space.box.d}, the problem {problem.d}")
     states = space.points()
     grad = problem.grad(states)
     delta = space.grid.delta

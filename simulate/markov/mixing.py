@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from qnets.simulate import _validate
+from qnets.simulate.markov.stationary import _is_tridiagonal, chain_kind
 from scipy.linalg import eigvals, eigvalsh_tridiagonal
 
-from simulate import _validate
-from simulate.markov.stationary import _is_tridiagonal, chain_kind
+from qnets.errors import InputError
 
 MAX_DENSE_EIGEN_STATES = 3000
 
@@ -32,7 +33,7 @@ def _extreme_eigenvalues(m: sp.csr_matrix) -> np.ndarray:
         bottom = eigvalsh_tridiagonal(m.diagonal(), off, select="i", select_range=(0, 0))
         return np.concatenate([bottom, top]).astype(complex)
     if n > MAX_DENSE_EIGEN_STATES:
-        raise ValueError(f"spectral gap of a non-birth-death chain needs <= {MAX_DENSE_EIGEN_STATES} states")
+        raise InputError(f"spectral gap of a non-birth-death chain needs <= {MAX_DENSE_EIGEN_STATES} states")
     return eigvals(m.toarray())
 
 
@@ -60,9 +61,9 @@ def propagate(p0: np.ndarray, matrix: np.ndarray | sp.spmatrix, steps: int) -> n
     steps = _validate.integer("steps", steps, minimum=0)
     p = _validate.finite_array("p0", p0, ndim=1)
     if chain_kind(matrix) != "transition":
-        raise ValueError("propagate needs a transition matrix, not a generator")
+        raise InputError("propagate needs a transition matrix, not a generator")
     if p.size != matrix.shape[0] or np.any(p < 0) or not np.isclose(p.sum(), 1.0, rtol=0, atol=1e-9):
-        raise ValueError(f"p0 must be a probability vector of length {matrix.shape[0]}")
+        raise InputError(f"p0 must be a probability vector of length {matrix.shape[0]}")
     transposed = matrix.T.tocsr() if sp.issparse(matrix) else np.ascontiguousarray(matrix.T)
     for _ in range(steps):
         p = transposed @ p

@@ -28,14 +28,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.grid import Grid
+from qnets.simulate.markov.kernel import additive_noise, rounding_law
+from qnets.simulate.markov.stationary import stationary
+from qnets.simulate.noise import GaussianNoise
+from qnets.simulate.problems.quadratic import Quadratic
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.grid import Grid
-from simulate.markov.kernel import additive_noise, rounding_law
-from simulate.markov.stationary import stationary
-from simulate.noise import GaussianNoise
-from simulate.problems.quadratic import Quadratic
+from qnets.errors import InputError, InputTypeError
 
 #: The truncated lattice of :func:`sr_floor_quadratic` must hold all but this much mass.
 TAIL_MASS = 1e-25
@@ -164,14 +165,14 @@ def exact_sr_quadratic(
     Coordinates with equal ``(h, w*, lo, hi, w0)`` share one computation.
     """
     if not isinstance(problem, Quadratic) or not problem.is_diagonal:
-        raise TypeError("exact propagation needs a Quadratic with diagonal H (a vector of eigenvalues)")
+        raise InputTypeError("exact propagation needs a Quadratic with diagonal H (a vector of eigenvalues)")
     noise = additive_noise(problem)
     steps = _validate.integer("steps", steps, minimum=1)
     problem.check_domain(box)
     box.check_aligned(grid)
     w0 = box.lo.copy() if w0 is None else _validate.vector("w0", w0, problem.d)
     if not np.all(grid.contains(w0)) or np.any(w0 < box.lo) or np.any(w0 > box.hi):
-        raise ValueError("w0 must be a grid point inside the box")
+        raise InputError("w0 must be a grid point inside the box")
     last = np.zeros(steps)
     averaged = np.zeros(steps)
     cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}

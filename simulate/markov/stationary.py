@@ -28,6 +28,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
+from qnets.errors import InputError
+
 GTH_MAX_STATES = 1500
 #: Row sums of a transition matrix (1) or generator (0) must match within this tolerance.
 ROW_SUM_TOLERANCE = 1e-9
@@ -37,7 +39,7 @@ NEGATIVE_TOLERANCE = 1e-12
 METHODS = ("auto", "birth-death", "gth", "sparse-lu")
 
 
-class ReducibleChainError(ValueError):
+class ReducibleChainError(InputError):
     """The chain has several communicating classes, so its stationary law is not unique."""
 
 
@@ -57,19 +59,19 @@ def chain_kind(matrix: np.ndarray | sp.spmatrix) -> str:
     off-diagonal, rows summing to 0); raise for anything else."""
     m = sp.csr_matrix(matrix)
     if m.shape[0] != m.shape[1] or m.shape[0] == 0:
-        raise ValueError(f"the chain matrix must be square and non-empty, got shape {m.shape}")
+        raise InputError(f"the chain matrix must be square and non-empty, got shape {m.shape}")
     if not np.all(np.isfinite(m.data)):
-        raise ValueError("the chain matrix has NaN or infinite entries")
+        raise InputError("the chain matrix has NaN or infinite entries")
     rows = np.asarray(m.sum(axis=1)).ravel()
     off = m - sp.diags(m.diagonal())
     if off.nnz and off.data.min() < 0:
-        raise ValueError("the chain matrix has negative off-diagonal entries")
+        raise InputError("the chain matrix has negative off-diagonal entries")
     scale = max(1.0, float(abs(m).max()))
     if m.diagonal().min() >= 0 and np.allclose(rows, 1.0, rtol=0, atol=ROW_SUM_TOLERANCE):
         return "transition"
     if np.allclose(rows, 0.0, rtol=0, atol=ROW_SUM_TOLERANCE * scale):
         return "generator"
-    raise ValueError("the chain matrix is neither a transition matrix (rows sum to 1) nor a generator (rows sum to 0)")
+    raise InputError("the chain matrix is neither a transition matrix (rows sum to 1) nor a generator (rows sum to 0)")
 
 
 def _check_irreducible(m: sp.csr_matrix) -> None:
@@ -165,7 +167,7 @@ def residual(pi: np.ndarray, matrix: np.ndarray | sp.spmatrix, kind: str) -> flo
 def stationary(matrix: np.ndarray | sp.spmatrix, method: str = "auto") -> StationaryLaw:
     """The stationary law of an irreducible chain given by ``P`` or ``A`` (see module doc)."""
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        raise InputError(f"method must be one of {METHODS}, got {method!r}")
     m = sp.csr_matrix(matrix, dtype=float)
     kind = chain_kind(m)
     _check_irreducible(m)
@@ -175,7 +177,7 @@ def stationary(matrix: np.ndarray | sp.spmatrix, method: str = "auto") -> Statio
     clipped = 0.0
     if method == "birth-death":
         if not _is_tridiagonal(m):
-            raise ValueError("method 'birth-death' needs a tridiagonal chain")
+            raise InputError("method 'birth-death' needs a tridiagonal chain")
         pi = _birth_death(m) if n > 1 else np.ones(1)
     elif method == "gth":
         pi = _gth(m)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from simulate.markov.kernel import StateSpace, generator, transition_matrix
-from simulate.markov.mixing import relaxation_time, total_variation
-from simulate.markov.stationary import stationary
-from simulate.problems.base import Problem
+from qnets.simulate.markov.kernel import StateSpace, generator, transition_matrix
+from qnets.simulate.markov.mixing import relaxation_time, total_variation
+from qnets.simulate.markov.stationary import stationary
+from qnets.simulate.problems.base import Problem
 
 
 @dataclass(frozen=True)

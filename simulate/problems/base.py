@@ -10,8 +10,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
+from qnets.simulate.domain import Box
 
-from simulate.domain import Box
+from qnets.errors import InputError, InputTypeError
 
 
 class Problem(ABC):
@@ -67,9 +68,9 @@ class Problem(ABC):
     def check_domain(self, domain: Box) -> None:
         """Raise unless ``domain`` is a box of dimension ``d`` containing ``w_star``."""
         if not isinstance(domain, Box):
-            raise TypeError(f"domain must be a Box, got {type(domain).__name__}")
+            raise InputTypeError(f"domain must be a Box, got {type(domain).__name__}")
         if domain.d != self.d:
-            raise ValueError(f"domain must have dimension d={self.d}, got {domain.d}")
+            raise InputError(f"domain must have dimension d={self.d}, got {domain.d}")
         domain.check_contains("w_star", self.w_star)
 
 

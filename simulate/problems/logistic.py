@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.problems.base import Problem, sample_rows
 from scipy.special import expit
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.problems.base import Problem, sample_rows
+from qnets.errors import InputError
 
 #: ``max_z |d^3/dz^3 log(1 + e^{-z})|``, attained where ``sigma(z) = (3 -+ sqrt 3)/6``.
 MAX_THIRD_DERIVATIVE = 1.0 / (6.0 * np.sqrt(3.0))
@@ -48,9 +49,9 @@ class Logistic(Problem):
         X = _validate.finite_array("X", self.X, ndim=2)
         y = _validate.finite_array("y", self.y, ndim=1)
         if y.shape[0] != X.shape[0] or X.shape[0] == 0:
-            raise ValueError(f"y must have length X.shape[0]={X.shape[0]} >= 1, got {y.shape[0]}")
+            raise InputError(f"y must have length X.shape[0]={X.shape[0]} >= 1, got {y.shape[0]}")
         if not np.all(np.abs(y) == 1):
-            raise ValueError("y must contain only labels -1 and +1")
+            raise InputError("y must contain only labels -1 and +1")
         for name, value in (("X", X), ("y", y)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
@@ -72,7 +73,7 @@ class Logistic(Problem):
         d = _validate.integer("d", d, 1)
         label_noise = _validate.real_number("label_noise", label_noise)
         if not 0 <= label_noise <= 0.5:
-            raise ValueError(f"label_noise must be in [0, 0.5], got {label_noise}")
+            raise InputError(f"label_noise must be in [0, 0.5], got {label_noise}")
         rng = np.random.default_rng(seed)
         X = rng.standard_normal((n, d))
         w_true = rng.standard_normal(d)

@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
+from qnets.simulate.problems.base import Problem, sample_rows
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
-from simulate.problems.base import Problem, sample_rows
+from qnets.errors import InputError, InputTypeError
 
 #: Eigenvalues below ``SPD_RTOL * lambda_max`` count as zero: H is then rejected as not SPD.
 SPD_RTOL = 1e-12
@@ -36,7 +37,7 @@ class LeastSquaresMinibatch:
         A = _validate.finite_array("A", self.A, ndim=2)
         b = _validate.finite_array("b", self.b, ndim=1)
         if b.shape[0] != A.shape[0]:
-            raise ValueError(f"b must have length A.shape[0]={A.shape[0]}, got {b.shape[0]}")
+            raise InputError(f"b must have length A.shape[0]={A.shape[0]}, got {b.shape[0]}")
         object.__setattr__(self, "A", A)
         object.__setattr__(self, "b", b)
         object.__setattr__(self, "batch_size", _validate.integer("batch_size", self.batch_size, 1))
@@ -70,18 +71,18 @@ class Quadratic(Problem):
             eigenvalues = H
         elif H.ndim == 2 and H.shape[0] == H.shape[1]:
             if not np.allclose(H, H.T, rtol=1e-12, atol=0.0):
-                raise ValueError("H must be symmetric")
+                raise InputError("H must be symmetric")
             eigenvalues = np.linalg.eigvalsh(H)
         else:
-            raise ValueError(f"H must be a vector of eigenvalues or a square matrix, got shape {H.shape}")
+            raise InputError(f"H must be a vector of eigenvalues or a square matrix, got shape {H.shape}")
         if eigenvalues.size == 0:
-            raise ValueError("H must have dimension d >= 1")
+            raise InputError("H must have dimension d >= 1")
         if eigenvalues.min() <= SPD_RTOL * max(eigenvalues.max(), 0.0):
-            raise ValueError(f"H must be symmetric positive definite; smallest eigenvalue {eigenvalues.min():.3g}")
+            raise InputError(f"H must be symmetric positive definite; smallest eigenvalue {eigenvalues.min():.3g}")
         d = eigenvalues.size
         w_star = np.zeros(d) if self.w_star is None else _validate.vector("w_star", self.w_star, d)
         if not isinstance(self.noise, (*ADDITIVE_NOISES, LeastSquaresMinibatch)):
-            raise TypeError(f"noise must be an additive noise law or LeastSquaresMinibatch, got {self.noise!r}")
+            raise InputTypeError(f"noise must be an additive noise law or LeastSquaresMinibatch, got {self.noise!r}")
         for name, value in (("H", H), ("w_star", w_star)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
@@ -108,7 +109,7 @@ class Quadratic(Problem):
         mu = _validate.positive("mu", mu)
         L = _validate.positive("L", L)
         if L < mu:
-            raise ValueError(f"L must be >= mu={mu}, got {L}")
+            raise InputError(f"L must be >= mu={mu}, got {L}")
         eigenvalues = np.geomspace(mu, L, d)
         if rotation_seed is None:
             return cls(eigenvalues, noise=GaussianNoise(sigma))

@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from qnets.simulate import _validate
+from qnets.simulate.domain import Box
+from qnets.simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
+from qnets.simulate.problems.base import Problem
 from scipy.optimize import minimize
 
-from simulate import _validate
-from simulate.domain import Box
-from simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
-from simulate.problems.base import Problem
+from qnets.errors import InputError, InputTypeError
 
 
 class NonConvexToy(Problem):
@@ -29,7 +30,7 @@ class NonConvexToy(Problem):
 
     def _set_minima(self, candidates: list[np.ndarray]) -> None:
         if not isinstance(self.noise, ADDITIVE_NOISES):
-            raise TypeError(f"noise must be an additive noise law of simulate.noise, got {self.noise!r}")
+            raise InputTypeError(f"noise must be an additive noise law of simulate.noise, got {self.noise!r}")
         found: list[tuple[np.ndarray, float]] = []
         for point in candidates:
             if all(np.linalg.norm(point - other) > 1e-6 for other, _ in found):
@@ -118,12 +119,12 @@ class MultiWell2D(NonConvexToy):
     def __post_init__(self) -> None:
         centers = _validate.finite_array("centers", self.centers, ndim=2)
         if centers.shape[1] != 2 or centers.shape[0] == 0:
-            raise ValueError(f"centers must have shape (k, 2) with k >= 1, got {centers.shape}")
+            raise InputError(f"centers must have shape (k, 2) with k >= 1, got {centers.shape}")
         k = centers.shape[0]
         depths = _validate.vector("depths", self.depths, k)
         widths = _validate.vector("widths", self.widths, k)
         if np.any(depths <= 0) or np.any(widths <= 0):
-            raise ValueError("depths and widths must be > 0")
+            raise InputError("depths and widths must be > 0")
         for name, value in (("centers", centers), ("depths", depths), ("widths", widths)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)

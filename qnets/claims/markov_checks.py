@@ -1,8 +1,8 @@
 """Numerical checks of the Markov-chain claims M1-M6 and E1: exact laws against Monte Carlo.
 
-The toy is a tilted double well ``F(w) = h((w/s)^2 - 1)^2 + tilt w`` (h = 0.25, tilt = 0.1,
-s = 1) on the grid ``0.25 Z`` inside ``[-2, 2]``: its global minimum is near -1.05 and a local
-one near +0.95, 0.2 higher.  "Mass near the minimizer" is the probability of
+The toy is the tilted double well of :func:`qnets.simulate.scenarios.double_well`
+(``F(w) = 0.25 (w^2 - 1)^2 + 0.1 w`` on the grid ``0.25 Z`` inside ``[-2, 2]``): its global
+minimum is near -1.05 and a local one near +0.95, 0.2 higher.  "Mass near the minimizer" is the probability of
 ``|w - w*| <= RADIUS``.
 
 Histogram checks use the concentration bound for the empirical law ``p_hat`` of ``n``
@@ -19,24 +19,22 @@ import math
 
 import numpy as np
 
-from simulate import (
+from qnets.claims.verdict import SEED, Verdict, Z
+from qnets.simulate import (
     SGD,
     BinaryConnect,
     Box,
-    GaussianNoise,
     Grid,
     MinibatchNoise,
-    MultiWell2D,
     Quadratic,
     StochasticRounding,
-    TiltedDoubleWell,
     UniformNoise,
     annealed,
     constant,
     run,
 )
-from simulate.estimate import Estimate
-from simulate.markov import (
+from qnets.simulate.estimate import Estimate
+from qnets.simulate.markov import (
     StateSpace,
     generator,
     propagate,
@@ -45,23 +43,15 @@ from simulate.markov import (
     total_variation,
     transition_matrix,
 )
-from simulate.markov.quadratic import sr_floor_quadratic
-from simulate.markov.summary import near_minimizer, sr_law_against_step
-from simulate.noise import AdditiveNoise
-from theory.verdict import SEED, Verdict, Z
+from qnets.simulate.markov.quadratic import sr_floor_quadratic
+from qnets.simulate.markov.summary import near_minimizer, sr_law_against_step
+from qnets.simulate.scenarios import MINIBATCH_OFFSETS, NEAR_RADIUS, double_well, three_wells
 
-RADIUS = 0.3
+RADIUS = NEAR_RADIUS
 #: Distances between stationary laws below this are round-off of the solvers (residuals ~1e-16).
 SOLVER_PRECISION = 1e-12
 #: Tail probability of a two-sided Z = 5 normal test.
 TAIL = math.erfc(Z / math.sqrt(2))
-
-
-def double_well(noise: AdditiveNoise | None = None, half_width: float = 2.0) -> tuple[TiltedDoubleWell, StateSpace]:
-    """The toy of this module and its state space (grid 0.25 Z inside ``[-half_width, half_width]``)."""
-    problem = TiltedDoubleWell(height=0.25, tilt=0.1, noise=noise or GaussianNoise(1.0))
-    grid = Grid(0.25)
-    return problem, StateSpace(Box.around(np.zeros(1), half_width, grid), grid)
 
 
 def mass_near_minimizer(problem, points: np.ndarray, law: np.ndarray) -> float:
@@ -94,9 +84,7 @@ def check_m1(quick: bool = True) -> Verdict:
     the 2-D three-well toy), within the concentration threshold of the module docstring."""
     chains = 20_000 if quick else 100_000
     one_d = double_well()
-    two_d_problem = MultiWell2D(noise=GaussianNoise(1.0))
-    two_d_grid = Grid(0.5)
-    two_d = (two_d_problem, StateSpace(Box.around(np.zeros(2), 3.0, two_d_grid), two_d_grid))
+    two_d = three_wells()
     results = [
         _histogram_against_stationary(*one_d, lr=0.1, steps=5000, chains=chains),
         _histogram_against_stationary(*two_d, lr=0.2, steps=3000, chains=chains),
@@ -210,11 +198,6 @@ def check_m4(quick: bool = True) -> Verdict:
         detail,
         {"chains": chains, "anneal_steps": anneal, "hold_steps": hold, "rates": list(rates)},
     )
-
-
-_OFFSET_SHAPE = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
-#: Per-sample gradient offsets of the minibatch toy (mean 0, variance 3.5).
-MINIBATCH_OFFSETS = _OFFSET_SHAPE * math.sqrt(3.5 / np.mean(_OFFSET_SHAPE**2))
 
 
 def check_m5(quick: bool = True) -> Verdict:

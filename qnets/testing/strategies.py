@@ -11,9 +11,9 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import strategies as st
 
-from simulate import Box, GaussianNoise, Grid, Method, Problem, Quadratic, run
-from simulate.schedules import Schedule, constant, inverse_sqrt, inverse_time
-from theory.verdict import SEED, Verdict, Z
+from qnets.claims.verdict import SEED, Verdict, Z
+from qnets.simulate import Box, GaussianNoise, Grid, Method, Problem, Quadratic, run
+from qnets.simulate.schedules import Schedule, constant, inverse_sqrt, inverse_time
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """The claim registry: each claim id maps to its statement, source tag, bound and check.
 
-``qnets check`` runs :func:`run_checks`.  The checks live in :mod:`theory.convex_checks`
-(C1-C9, E2-E5) and :mod:`theory.markov_checks` (M1-M6, E1).
+``qnets check`` runs :func:`run_checks`.  The checks live in :mod:`qnets.claims.convex_checks`
+(C1-C9, E2-E5) and :mod:`qnets.claims.markov_checks` (M1-M6, E1).
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from theory import convex_checks as cc
-from theory import markov_checks as mc
-from theory.bound import Bound
-from theory.convex import all_bounds
-from theory.markov import Derivation, derivations
-from theory.verdict import SEED, Verdict, Z, crashed
+from qnets.claims import convex_checks as cc
+from qnets.claims import markov_checks as mc
+from qnets.claims.verdict import SEED, Verdict, Z, crashed
+from qnets.errors import InputError
+from qnets.theory.bound import Bound
+from qnets.theory.convex import all_bounds
+from qnets.theory.markov import Derivation, derivations
 
 __all__ = ["CLAIMS", "SEED", "Claim", "Verdict", "Z", "all_bounds", "run_checks"]
 
@@ -148,7 +149,7 @@ def run_checks(
     ids = ids if ids else list(claims)
     unknown = [i for i in ids if i not in claims]
     if unknown:
-        raise ValueError(f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims)}")
+        raise InputError(f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims)}")
     verdicts = []
     for claim_id in ids:
         try:

@@ -1,6 +1,6 @@
 """Numerical checks of the convex claims C1-C9 and the extensions E2-E5.
 
-Each check returns a :class:`~theory.verdict.Verdict`: a Monte Carlo estimate with its
+Each check returns a :class:`~qnets.claims.verdict.Verdict`: a Monte Carlo estimate with its
 ``Z``-standard-error margin, or an exact number, against the derived bound.
 """
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize
 
-from simulate import (
+from qnets.claims.verdict import SEED, Verdict, Z
+from qnets.simulate import (
     SGD,
     BinaryConnect,
     Box,
@@ -25,12 +26,12 @@ from simulate import (
     inverse_time,
     run,
 )
-from simulate.bc_limit import bc_limit_point
-from simulate.best_point import best_quantized_point
-from simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
-from simulate.reference import constrained_minimum
-from theory.convex import all_bounds, scaling_consistent
-from theory.verdict import SEED, Verdict, Z
+from qnets.simulate.bc_limit import bc_limit_point
+from qnets.simulate.best_point import best_quantized_point
+from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
+from qnets.simulate.reference import constrained_minimum
+from qnets.simulate.scenarios import quadratic_setup
+from qnets.theory.convex import all_bounds, scaling_consistent
 
 
 def _monte_carlo_upper(result, key: str) -> tuple[float, float]:
@@ -116,15 +117,6 @@ def check_c2(quick: bool = True) -> Verdict:
         {"draws": 200 if quick else 5000},
         seed=SEED,
     )
-
-
-def quadratic_setup(d: int, delta: float, sigma: float = 1.0) -> tuple[Quadratic, Grid, Box]:
-    """``|w|^2/2`` in ``d`` dimensions with N(0, sigma^2) gradient noise, the grid ``delta Z`` and
-    the grid-aligned box of radius 1 around ``w* = 0``: the quadratic of most convex checks."""
-    problem = Quadratic.isotropic(d, mu=1.0, sigma=sigma)
-    grid = Grid(delta)
-    box = Box.around(problem.w_star, 1.0, grid)
-    return problem, grid, box
 
 
 def _sweep(quick: bool) -> list[tuple[str, Quadratic, Grid]]:

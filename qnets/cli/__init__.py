@@ -1,0 +1,51 @@
+"""The ``qnets`` command line: one module per command.
+
+``reproduce`` (the main job), ``figures``, ``check``, ``bound``, ``simulate``, ``markov`` and
+``bench``.  Exit status: 0 when everything holds, 1 when a claim check or a figure fails, 2 for
+bad input (a one-line message naming the option), 130 when interrupted.  Only the toolkit's
+own input errors (:class:`qnets.errors.InputError`) become exit status 2; anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from qnets import __version__
+from qnets.cli import bench, bound, check, figures, markov, reproduce, simulate
+from qnets.errors import InputError
+
+COMMANDS = (reproduce, figures, check, bound, simulate, markov, bench)
+
+DESCRIPTION = (
+    "Theory checks and simulations for 'Training Quantized Nets: A Deeper Understanding' "
+    "(Li et al., NeurIPS 2017). Start with: qnets reproduce"
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    root = argparse.ArgumentParser(prog="qnets", description=DESCRIPTION)
+    root.add_argument("--version", action="version", version=f"qnets {__version__}")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(commands)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qnets`` console script and of ``python -m qnets``."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except InputError as error:
+        print(f"qnets {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"qnets {args.command}: interrupted; re-run to resume from the cache", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which closed early
+        sys.stderr.close()
+        return 0

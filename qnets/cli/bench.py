@@ -1,0 +1,33 @@
+"""``qnets bench``: engine throughput against the random-number limit, or solver accuracy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = "throughput of the SR engine against the RNG limit (or, with --markov, the stationary solvers)"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``bench`` and its options to ``commands``."""
+    bench = commands.add_parser("bench", help=HELP, description=HELP)
+    bench.add_argument("--chains", type=int, default=10_000, help="chains of the engine workload (default 10000)")
+    bench.add_argument("--d", type=int, default=100, help="dimension of the engine workload (default 100)")
+    bench.add_argument("--steps", type=int, default=30, help="steps of the engine workload (default 30)")
+    bench.add_argument("--markov", action="store_true", help="accuracy and time of the stationary solvers instead")
+    bench.add_argument("--json", action="store_true", help="machine-readable output")
+    bench.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Measure and print."""
+    from qnets.simulate.bench import bench
+    from qnets.simulate.markov.accuracy import solver_accuracy
+
+    report = solver_accuracy() if args.markov else bench(n_chains=args.chains, d=args.d, steps=args.steps)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key:>28}  {value:.4g}" if isinstance(value, float) else f"{key:>28}  {value}")
+    return 0

@@ -1,0 +1,43 @@
+"""``qnets figures``: build figures (PNG, PDF, data, parameters) into a directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from qnets.cli._common import add_run_options
+from qnets.errors import InputError
+
+HELP = "build figures (PNG, PDF, data, parameters) into OUT"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``figures`` and its options to ``commands``."""
+    figures = commands.add_parser("figures", help=HELP, description=HELP)
+    figures.add_argument("names", nargs="*", help="figure names (default: all; see the README's figure table)")
+    add_run_options(figures)
+    figures.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Build the named figures; exit status 1 if any fails."""
+    from qnets.figures.cache import Cache
+    from qnets.figures.progress import Progress
+    from qnets.figures.registry import FIGURES
+    from qnets.figures.reproduce import build_figures
+
+    names = args.names or list(FIGURES)
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise InputError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
+    out = Path(args.out)
+    cache = Cache(out / "cache", enabled=not args.no_cache)
+    built, failed = build_figures(
+        [FIGURES[n] for n in names], out, not args.full, cache, Progress(len(names), args.quiet)
+    )
+    for figure in built:
+        print(f"{figure.spec.name}: {figure.png} {figure.pdf} {figure.data} {figure.sidecar}")
+    for failure in failed:
+        print(f"{failure.name}: FAILED: {failure.error}", file=sys.stderr)
+    return 1 if failed else 0

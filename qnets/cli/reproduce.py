@@ -1,0 +1,27 @@
+"""``qnets reproduce``: every claim check and figure, then the report (the main job)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from qnets.cli._common import add_run_options
+
+HELP = "every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``reproduce`` and its options to ``commands``."""
+    reproduce = commands.add_parser("reproduce", help=HELP, description=HELP)
+    add_run_options(reproduce)
+    reproduce.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run everything and write the report; exit status 1 if a check or figure failed."""
+    from qnets.figures.reproduce import reproduce
+
+    out = Path(args.out)
+    status = reproduce(out, quick=not args.full, use_cache=not args.no_cache, quiet=args.quiet)
+    print(f"report: {out / 'report.html'} and {out / 'report.md'}" + ("" if status == 0 else " (some checks FAILED)"))
+    return status

@@ -1,0 +1,1 @@
+"""Testing helpers for users' own bound tests: Hypothesis strategies (needs the ``test`` extra)."""
