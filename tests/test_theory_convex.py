@@ -8,10 +8,10 @@ import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
 from qnets.simulate import Grid
-from qnets.claims import registry as claims
 from qnets.theory.convex import scaling_consistent
 from sympy.core.function import AppliedUndef
 
+from qnets.claims import registry as claims
 from qnets.claims.registry import CLAIMS, Verdict, all_bounds, run_checks
 from qnets.cli import main
 
@@ -134,10 +134,10 @@ def test_quick_claim_checks_all_hold():
 
 
 def test_a_failing_or_crashing_check_is_reported_not_raised(monkeypatch, capsys):
-    def broken(quick=True):
+    def broken(quick=True, seed=0):
         raise RuntimeError("injected")
 
-    def failing(quick=True):
+    def failing(quick=True, seed=0):
         return Verdict("C1", False, 2.0, 1.0, 0.0, "injected failure")
 
     monkeypatch.setitem(CLAIMS, "C1", claims.Claim("C1", "paper", "injected", broken))

@@ -39,7 +39,9 @@ def _monte_carlo_upper(result, key: str) -> tuple[float, float]:
     return estimate.mean, Z * estimate.stderr
 
 
-def _against_bound(claim_id: str, problem, method, schedule, steps: int, chains: int, box: Box, key: str) -> Verdict:
+def _against_bound(
+    claim_id: str, problem, method, schedule, steps: int, chains: int, box: Box, key: str, seed: int
+) -> Verdict:
     """Simulate, then compare ``mean + Z stderr`` of ``key`` at ``T = steps`` with the claim's
     derived bound, evaluated at the problem's, grid's and schedule's own constants."""
     bound = all_bounds()[claim_id]
@@ -54,7 +56,7 @@ def _against_bound(claim_id: str, problem, method, schedule, steps: int, chains:
         "c": getattr(schedule, "c", None),
     }
     values = {symbol.name: constants[symbol.name] for symbol in bound.expr.free_symbols if symbol.name != "T"}
-    result = run(problem, method, schedule, steps, chains, SEED, box)
+    result = run(problem, method, schedule, steps, chains, seed, box)
     mean, margin = _monte_carlo_upper(result, key)
     limit = bound.evaluate(T=steps, **values)
     params = {
@@ -76,10 +78,10 @@ def _against_bound(claim_id: str, problem, method, schedule, steps: int, chains:
     )
 
 
-def check_c1(quick: bool = True) -> Verdict:
+def check_c1(quick: bool = True, seed: int = SEED) -> Verdict:
     """C1: sample mean and variance of Q_s(x) at the worst case p = 1/2, z = 5 margins."""
     delta, x, n = 0.1, 0.05, 200_000 if quick else 2_000_000
-    draws = Grid(delta).stochastic(np.full(n, x), np.random.default_rng(SEED))
+    draws = Grid(delta).stochastic(np.full(n, x), np.random.default_rng(seed))
     variance = float(np.mean((draws - x) ** 2))
     exact = delta**2 / 4  # p = 1/2: (Q - x)^2 = Delta^2/4 always, so the variance test is exact
     mean_ok = abs(draws.mean() - x) <= Z * np.sqrt(exact / n)
@@ -94,9 +96,9 @@ def check_c1(quick: bool = True) -> Verdict:
     )
 
 
-def check_c2(quick: bool = True) -> Verdict:
+def check_c2(quick: bool = True, seed: int = SEED) -> Verdict:
     """C2: exact rounding variance against sqrt(d) Delta a ||g|| on random (w, g, a, Delta, d)."""
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     worst = 0.0
     for _ in range(200 if quick else 5000):
         d = int(rng.integers(1, 200))
@@ -115,7 +117,7 @@ def check_c2(quick: bool = True) -> Verdict:
         0.0,
         "max over draws of exact E||r||^2 / (sqrt(d) Delta a ||g||)",
         {"draws": 200 if quick else 5000},
-        seed=SEED,
+        seed=seed,
     )
 
 
@@ -153,18 +155,20 @@ def _worst(claim_id: str, verdicts: list[tuple[str, Verdict]]) -> Verdict:
     return Verdict(claim_id, not failing, worst.measured, worst.bound, worst.margin, detail, worst.params)
 
 
-def _sr_sweep(claim_id: str, schedule_for, quick: bool) -> Verdict:
+def _sr_sweep(claim_id: str, schedule_for, quick: bool, seed: int) -> Verdict:
     steps, chains = (2000, 200) if quick else (20_000, 1000)
     verdicts = []
     for label, problem, grid in _sweep(quick):
         box = Box.around(problem.w_star, 1.0, grid)
         method = StochasticRounding(grid)
-        verdict = _against_bound(claim_id, problem, method, schedule_for(problem), steps, chains, box, "w.avg_gap")
+        verdict = _against_bound(
+            claim_id, problem, method, schedule_for(problem), steps, chains, box, "w.avg_gap", seed
+        )
         verdicts.append((label, verdict))
     return _worst(claim_id, verdicts)
 
 
-def _sr_floor_is_real(quick: bool) -> tuple[bool, str]:
+def _sr_floor_is_real(quick: bool, seed: int) -> tuple[bool, str]:
     """SR's error stops decreasing: E2's exact E[F(w_t)] - F* (a_t = 1/(mu(t+1))) settles on
     E1's exact small-step floor, a Monte Carlo run agrees with E2 within Z standard errors,
     and the averaged iterate's exact error levels off at a positive extrapolated limit."""
@@ -178,7 +182,7 @@ def _sr_floor_is_real(quick: bool) -> tuple[bool, str]:
     # Richardson extrapolation under a c/T tail: the averaged error's limit is about 2 a(T) - a(T/2).
     averaged_limit = 2 * exact.averaged[end - 1] - exact.averaged[middle - 1]
     averaged_settled = exact.averaged[end - 1] <= exact.averaged[middle - 1] and averaged_limit > 0
-    result = run(problem, StochasticRounding(grid), inverse_time(1.0), end, 400, SEED, box, checkpoints=[end])
+    result = run(problem, StochasticRounding(grid), inverse_time(1.0), end, 400, seed, box, checkpoints=[end])
     estimate = result.final("w.gap")
     agrees = abs(estimate.mean - exact.last[end - 1]) <= Z * estimate.stderr
     detail = (
@@ -190,11 +194,11 @@ def _sr_floor_is_real(quick: bool) -> tuple[bool, str]:
     return bool(last_settled and averaged_settled and agrees), detail
 
 
-def check_c3(quick: bool = True) -> Verdict:
+def check_c3(quick: bool = True, seed: int = SEED) -> Verdict:
     """C3: SR with a_t = 1/(mu(t+1)) stays below the derived C3 bound on every quadratic of the
     sweep, and its floor is real (positive and computed exactly: see :func:`_sr_floor_is_real`)."""
-    verdict = _sr_sweep("C3", lambda problem: inverse_time(problem.mu), quick)
-    floor_real, floor_detail = _sr_floor_is_real(quick)
+    verdict = _sr_sweep("C3", lambda problem: inverse_time(problem.mu), quick, seed)
+    floor_real, floor_detail = _sr_floor_is_real(quick, seed)
     return Verdict(
         "C3",
         verdict.holds and floor_real,
@@ -206,16 +210,16 @@ def check_c3(quick: bool = True) -> Verdict:
     )
 
 
-def check_c4(quick: bool = True) -> Verdict:
+def check_c4(quick: bool = True, seed: int = SEED) -> Verdict:
     """C4: SR with a_t = c/sqrt(t+1), c = 0.5, below the derived C4 bound on every quadratic of the sweep."""
-    return _sr_sweep("C4", lambda problem: inverse_sqrt(0.5), quick)
+    return _sr_sweep("C4", lambda problem: inverse_sqrt(0.5), quick, seed)
 
 
-def check_c5(quick: bool = True) -> Verdict:
+def check_c5(quick: bool = True, seed: int = SEED) -> Verdict:
     """C5: BC (stochastic Q) with a_t = c/sqrt(t+1): real weights below the derived C5 bound."""
     problem, grid, box = quadratic_setup(10, 0.05)
     steps, chains, c = (4000, 200, 0.5) if quick else (50_000, 1000, 0.5)
-    return _against_bound("C5", problem, BinaryConnect(grid), inverse_sqrt(c), steps, chains, box, "real.avg_gap")
+    return _against_bound("C5", problem, BinaryConnect(grid), inverse_sqrt(c), steps, chains, box, "real.avg_gap", seed)
 
 
 def bc_floor_exponent(problem: Logistic, deltas: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -226,7 +230,7 @@ def bc_floor_exponent(problem: Logistic, deltas: np.ndarray) -> tuple[np.ndarray
     return gaps, float(coefficients[0]), float(np.sqrt(covariance[0, 0]))
 
 
-def check_c6(quick: bool = True) -> Verdict:
+def check_c6(quick: bool = True, seed: int = SEED) -> Verdict:
     """C6: BC on logistic regression (L2 > 0, F* by cvxpy) stays below the derived bound; the
     restated form fails the E3 scaling check; and the floor's Delta-exponent, fitted on BC's
     exact small-step limit, is at least the derived 2 and excludes the restated 1 (with ``Z``
@@ -237,7 +241,7 @@ def check_c6(quick: bool = True) -> Verdict:
     box = Box.around(problem.w_star, 1.0, grid)
     steps, chains = (3000, 200) if quick else (50_000, 1000)
     verdict = _against_bound(
-        "C6", problem, BinaryConnect(grid), inverse_time(problem.mu), steps, chains, box, "real.avg_gap"
+        "C6", problem, BinaryConnect(grid), inverse_time(problem.mu), steps, chains, box, "real.avg_gap", seed
     )
     paper_scales = scaling_consistent(all_bounds()["C6"].paper_form)
     deltas = 0.4 * 0.8 ** np.arange(12 if quick else 20)
@@ -264,11 +268,11 @@ def check_c6(quick: bool = True) -> Verdict:
     )
 
 
-def check_c7(quick: bool = True) -> Verdict:
+def check_c7(quick: bool = True, seed: int = SEED) -> Verdict:
     """C7: BC's real weights on a quadratic: E||w_T - w*||^2 <= 4 G_bc^2 / (mu^2 (T+1)) -> 0."""
     problem, grid, box = quadratic_setup(4, 0.1, sigma=0.5)
     steps, chains = (4000, 300) if quick else (100_000, 1000)
-    result = run(problem, BinaryConnect(grid), inverse_time(problem.mu), steps, chains, SEED, box)
+    result = run(problem, BinaryConnect(grid), inverse_time(problem.mu), steps, chains, seed, box)
     mean, margin = _monte_carlo_upper(result, "real.dist2")
     g_bc_sq = problem.G(box) ** 2 + problem.L**2 * problem.d * grid.delta**2 / 4
     bound = 4 * g_bc_sq / (problem.mu**2 * (steps + 1))
@@ -283,7 +287,7 @@ def check_c7(quick: bool = True) -> Verdict:
     )
 
 
-def check_c8(quick: bool = True) -> Verdict:
+def check_c8(quick: bool = True, seed: int = SEED) -> Verdict:
     """C8: with bounded noise, R never moves again once a_t sup||g||_inf < Delta/2."""
     noise_width = 0.5
     problem = Quadratic(np.array([1.0, 2.0, 0.5]), noise=UniformNoise(noise_width))
@@ -298,7 +302,7 @@ def check_c8(quick: bool = True) -> Verdict:
         inverse_time(problem.mu),
         steps,
         200,
-        SEED,
+        seed,
         box,
         checkpoints=[stall_step, steps],
         keep_trajectory=True,
@@ -315,7 +319,7 @@ def check_c8(quick: bool = True) -> Verdict:
     )
 
 
-def check_c9(quick: bool = True) -> Verdict:
+def check_c9(quick: bool = True, seed: int = SEED) -> Verdict:
     """C9: constant-step sweep: SGD's stationary error falls like a, SR's does not, R is stuck."""
     problem, grid, box = quadratic_setup(10, 0.05)
     rates = np.array([0.03, 0.01, 0.003, 0.001])
@@ -325,7 +329,7 @@ def check_c9(quick: bool = True) -> Verdict:
         values = []
         for a in rates:
             steps = int(20 / a) if quick else int(100 / a)
-            values.append(run(problem, method, constant(a), steps, chains, SEED, box).final("w.gap"))
+            values.append(run(problem, method, constant(a), steps, chains, seed, box).final("w.gap"))
         gaps[method.name] = values
     sgd_ratio = gaps["sgd"][-1].upper(Z) / gaps["sgd"][0].lower(Z)
     sr_ratio = gaps["sr"][-1].lower(Z) / gaps["sr"][0].upper(Z)
@@ -338,7 +342,7 @@ def check_c9(quick: bool = True) -> Verdict:
     return Verdict("C9", bool(holds), float(sr_ratio), 0.5, 0.0, detail, {"rates": rates.tolist(), "chains": chains})
 
 
-def check_e2(quick: bool = True) -> Verdict:
+def check_e2(quick: bool = True, seed: int = SEED) -> Verdict:
     """E2: exact SR propagation on a separable quadratic with d = 1000 (curvatures 0.5, 1, 2
     and minimizers at 0, 0.3 Delta and 0.5 Delta off the grid): C3's bound holds at every t,
     with no sampling error."""
@@ -367,7 +371,7 @@ def check_e2(quick: bool = True) -> Verdict:
     )
 
 
-def check_e4(quick: bool = True) -> Verdict:
+def check_e4(quick: bool = True, seed: int = SEED) -> Verdict:
     """E4: the cvxpy reference optima agree with an independent solver and satisfy optimality.
 
     Logistic regression (``Logistic.w_star`` by cvxpy) against SciPy's BFGS, with
@@ -413,7 +417,7 @@ def check_e4(quick: bool = True) -> Verdict:
     )
 
 
-def check_e5(quick: bool = True) -> Verdict:
+def check_e5(quick: bool = True, seed: int = SEED) -> Verdict:
     """E5: the exact best quantized point of a rotated ill-conditioned quadratic (d = 3) is at
     least as good as every grid point of a cube twice the search radius (brute force) and
     every point SR and BC deploy in a run; it beats rounding w* to the nearest grid point."""
@@ -427,8 +431,8 @@ def check_e5(quick: bool = True) -> Verdict:
     box = Box.around(problem.w_star, 1.0, grid)
     steps, chains = (2000, 100) if quick else (20_000, 500)
     deployed = [
-        run(problem, StochasticRounding(grid), constant(0.005), steps, chains, SEED, box).final_weights["w"],
-        run(problem, BinaryConnect(grid), constant(0.005), steps, chains, SEED, box).final_weights["deployed"],
+        run(problem, StochasticRounding(grid), constant(0.005), steps, chains, seed, box).final_weights["w"],
+        run(problem, BinaryConnect(grid), constant(0.005), steps, chains, seed, box).final_weights["deployed"],
     ]
     visited = min(float(problem.gap(weights).min()) for weights in deployed)
     holds = best.gap <= brute + 1e-15 and best.gap <= visited + 1e-15 and best.gap <= best.nearest_gap
@@ -444,7 +448,7 @@ def check_e5(quick: bool = True) -> Verdict:
     )
 
 
-def check_e3(quick: bool = True) -> Verdict:
+def check_e3(quick: bool = True, seed: int = SEED) -> Verdict:
     """E3: every derived bound is invariant under the weight rescaling; restated C6 is not."""
     derived = {name: scaling_consistent(b.expr) for name, b in all_bounds().items() if name != "C2"}
     paper = {name: scaling_consistent(b.paper_form) for name, b in all_bounds().items() if b.paper_form is not None}

@@ -64,7 +64,7 @@ def histogram_threshold(law: np.ndarray, n: int) -> float:
     return float(np.sum(np.sqrt(law * (1 - law) / n)) + math.sqrt(2 * math.log(1 / TAIL) / n))
 
 
-def _histogram_against_stationary(problem, space: StateSpace, lr: float, steps: int, chains: int):
+def _histogram_against_stationary(problem, space: StateSpace, lr: float, steps: int, chains: int, seed: int):
     """L1 distance of the Monte Carlo histogram at ``steps`` from the exact stationary law, the
     threshold (concentration plus the exact ``2 TV(p_T, pi)`` of incomplete mixing)."""
     matrix = transition_matrix(problem, space, lr)
@@ -73,21 +73,21 @@ def _histogram_against_stationary(problem, space: StateSpace, lr: float, steps: 
     w0 = space.box.lo
     start[space.index(w0[None, :])[0]] = 1.0
     at_steps = propagate(start, matrix, steps)
-    result = run(problem, StochasticRounding(space.grid), constant(lr), steps, chains, SEED, space.box, w0=w0)
+    result = run(problem, StochasticRounding(space.grid), constant(lr), steps, chains, seed, space.box, w0=w0)
     distance = float(np.abs(space.histogram(result.final_weights["w"]) - law.pi).sum())
     threshold = histogram_threshold(at_steps, chains) + 2 * total_variation(at_steps, law.pi)
     return distance, threshold, law.residual
 
 
-def check_m1(quick: bool = True) -> Verdict:
+def check_m1(quick: bool = True, seed: int = SEED) -> Verdict:
     """M1: SR histograms after long runs match the exact stationary law (1-D double well and
     the 2-D three-well toy), within the concentration threshold of the module docstring."""
     chains = 20_000 if quick else 100_000
     one_d = double_well()
     two_d = three_wells()
     results = [
-        _histogram_against_stationary(*one_d, lr=0.1, steps=5000, chains=chains),
-        _histogram_against_stationary(*two_d, lr=0.2, steps=3000, chains=chains),
+        _histogram_against_stationary(*one_d, lr=0.1, steps=5000, chains=chains, seed=seed),
+        _histogram_against_stationary(*two_d, lr=0.2, steps=3000, chains=chains, seed=seed),
     ]
     ratios = [distance / threshold for distance, threshold, _ in results]
     worst = int(np.argmax(ratios))
@@ -105,7 +105,7 @@ def check_m1(quick: bool = True) -> Verdict:
     )
 
 
-def check_m2(quick: bool = True) -> Verdict:
+def check_m2(quick: bool = True, seed: int = SEED) -> Verdict:
     """M2: with uniform noise, below ``a* = Delta / sup|g|`` the stationary laws at a*, a*/2, a*/10
     agree to solver precision and the spectral gap is linear in a; above a* they differ."""
     problem, space = double_well(UniformNoise(2.5), half_width=1.5)
@@ -133,7 +133,7 @@ def check_m2(quick: bool = True) -> Verdict:
     )
 
 
-def check_m3(quick: bool = True) -> Verdict:
+def check_m3(quick: bool = True, seed: int = SEED) -> Verdict:
     """M3: with Gaussian noise TV(pi_a, pi_0) falls to 0 as a -> 0 (monotonely, down to solver
     precision), and pi_0's mass near the global minimizer stays below 0.95."""
     problem, space = double_well()
@@ -161,7 +161,7 @@ def _mass_estimate(problem, weights: np.ndarray) -> Estimate:
     return Estimate.from_samples(near_minimizer(problem, weights, RADIUS).astype(float))
 
 
-def check_m4(quick: bool = True) -> Verdict:
+def check_m4(quick: bool = True, seed: int = SEED) -> Verdict:
     """M4: annealed SGD and BC concentrate near the global minimizer as a shrinks; SR does not.
 
     SGD and BC (real weights) are annealed geometrically from a = 0.5 to the target a and held
@@ -174,8 +174,8 @@ def check_m4(quick: bool = True) -> Verdict:
     masses: dict[str, list[Estimate]] = {"sgd": [], "bc": []}
     for a in rates:
         schedule = annealed(0.5, a, anneal)
-        sgd = run(problem, SGD(), schedule, anneal + hold, chains, SEED, space.box)
-        bc = run(problem, BinaryConnect(space.grid), schedule, anneal + hold, chains, SEED, space.box)
+        sgd = run(problem, SGD(), schedule, anneal + hold, chains, seed, space.box)
+        bc = run(problem, BinaryConnect(space.grid), schedule, anneal + hold, chains, seed, space.box)
         masses["sgd"].append(_mass_estimate(problem, sgd.final_weights["w"]))
         masses["bc"].append(_mass_estimate(problem, bc.final_weights["real"]))
     *steps, small_step = sr_law_against_step(problem, space, list(rates), RADIUS)
@@ -200,7 +200,7 @@ def check_m4(quick: bool = True) -> Verdict:
     )
 
 
-def check_m5(quick: bool = True) -> Verdict:
+def check_m5(quick: bool = True, seed: int = SEED) -> Verdict:
     """M5: SR's exact small-step mass near the minimizer increases with the batch size, computed
     with the exact minibatch-gradient law; a Monte Carlo run at B = 4 matches the exact law."""
     batches = (1, 2, 4, 8) if quick else (1, 2, 4, 8, 16)
@@ -212,7 +212,7 @@ def check_m5(quick: bool = True) -> Verdict:
     problem, space = double_well(MinibatchNoise(MINIBATCH_OFFSETS, 4), half_width=1.5)
     lr, steps, chains = 0.05, 4000, 4000
     exact = mass_near_minimizer(problem, space.points(), stationary(transition_matrix(problem, space, lr)).pi)
-    result = run(problem, StochasticRounding(space.grid), constant(lr), steps, chains, SEED, space.box, w0=space.box.lo)
+    result = run(problem, StochasticRounding(space.grid), constant(lr), steps, chains, seed, space.box, w0=space.box.lo)
     estimate = _mass_estimate(problem, result.final_weights["w"])
     agrees = abs(estimate.mean - exact) <= Z * estimate.stderr
     return Verdict(
@@ -227,7 +227,7 @@ def check_m5(quick: bool = True) -> Verdict:
     )
 
 
-def check_m6(quick: bool = True) -> Verdict:
+def check_m6(quick: bool = True, seed: int = SEED) -> Verdict:
     """M6: on a separable quadratic SR's law is a product: the exact 2-D stationary law equals the
     product of 1-D laws, so the mass at w* is p1^d; Monte Carlo for d = 1, 2, 3 agrees."""
     sigma, delta, lr = 1.0, 0.25, 0.05
@@ -245,7 +245,7 @@ def check_m6(quick: bool = True) -> Verdict:
     for d in (1, 2, 3):
         problem = Quadratic.isotropic(d, 1.0, sigma)
         box = Box.around(problem.w_star, 2.0, grid)
-        result = run(problem, StochasticRounding(grid), constant(lr), 3000, chains, SEED, box, w0=problem.w_star)
+        result = run(problem, StochasticRounding(grid), constant(lr), 3000, chains, seed, box, w0=problem.w_star)
         at_minimizer = np.all(result.final_weights["w"] == problem.w_star, axis=1).astype(float)
         estimate = Estimate.from_samples(at_minimizer)
         deviations.append(abs(estimate.mean - p1**d) / max(estimate.stderr, 1e-300))
@@ -262,7 +262,7 @@ def check_m6(quick: bool = True) -> Verdict:
     )
 
 
-def check_e1(quick: bool = True) -> Verdict:
+def check_e1(quick: bool = True, seed: int = SEED) -> Verdict:
     """E1: the exact small-step SR floor of a quadratic (d = 4) matches a long small-step Monte
     Carlo run within Z standard errors, and its ratio to C3's floor is reported."""
     mu, sigma, delta, d = 1.0, 1.0, 0.1, 4
@@ -271,7 +271,7 @@ def check_e1(quick: bool = True) -> Verdict:
     grid = Grid(delta)
     box = Box.around(problem.w_star, 3.0, grid)
     chains = 4000 if quick else 20_000
-    result = run(problem, StochasticRounding(grid), constant(0.01), 3000, chains, SEED, box, w0=problem.w_star)
+    result = run(problem, StochasticRounding(grid), constant(0.01), 3000, chains, seed, box, w0=problem.w_star)
     estimate = result.final("w.gap")
     return Verdict(
         "E1",

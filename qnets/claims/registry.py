@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qnets.claims import convex_checks as cc
 from qnets.claims import markov_checks as mc
@@ -27,7 +27,7 @@ class Claim:
     claim_id: str
     source: str
     statement: str
-    check: Callable[[bool], Verdict]
+    check: Callable[[bool, int], Verdict]
     bound_name: str | None = None
 
     @property
@@ -141,10 +141,10 @@ CLAIMS = {
 
 
 def run_checks(
-    ids: list[str] | None = None, quick: bool = True, claims: dict[str, Claim] | None = None
+    ids: list[str] | None = None, quick: bool = True, claims: dict[str, Claim] | None = None, seed: int = SEED
 ) -> list[Verdict]:
-    """Run the checks of ``ids`` (all when None) from ``claims`` (default :data:`CLAIMS`); an
-    unexpected error becomes a failing verdict."""
+    """Run the checks of ``ids`` (all when None) from ``claims`` (default :data:`CLAIMS`) with the
+    root seed ``seed`` of their Monte Carlo runs; an unexpected error becomes a failing verdict."""
     claims = CLAIMS if claims is None else claims
     ids = ids if ids else list(claims)
     unknown = [i for i in ids if i not in claims]
@@ -153,7 +153,9 @@ def run_checks(
     verdicts = []
     for claim_id in ids:
         try:
-            verdicts.append(claims[claim_id].check(quick))
+            verdict = claims[claim_id].check(quick, seed)
         except Exception as error:  # a crashing check is reported as failing, not raised
-            verdicts.append(crashed(claim_id, error))
+            verdict = crashed(claim_id, error)
+        # exact checks report seed None; every other verdict records the seed it ran with
+        verdicts.append(verdict if verdict.seed is None else replace(verdict, seed=seed))
     return verdicts

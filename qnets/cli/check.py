@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from qnets.claims.verdict import SEED
 from qnets.cli._common import add_speed_options, print_table
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
@@ -15,6 +16,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help=HELP, description=HELP)
     check.add_argument("ids", nargs="*", help="claim ids such as C3 M2 E1 (default: all)")
     add_speed_options(check)
+    check.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help=f"root seed of every Monte Carlo run of the checks (default {SEED}); a correct claim holds for any seed",
+    )
     check.add_argument("--json", action="store_true", help="machine-readable verdicts")
     check.set_defaults(handler=run_command)
 
@@ -23,7 +30,7 @@ def run_command(args: argparse.Namespace) -> int:
     """Run the checks; exit status 1 if any fails."""
     from qnets.claims import CLAIMS, run_checks
 
-    verdicts = run_checks(args.ids, quick=not args.full)
+    verdicts = run_checks(args.ids, quick=not args.full, seed=args.seed)
     if args.json:
         print(json.dumps([v.as_dict() for v in verdicts], indent=2, default=float))
     else:
