@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from qnets.simulate import _validate
 from qnets.simulate.grid import Grid
-from qnets.simulate.problems.base import Problem
+from qnets.simulate.problems.base import StronglyConvexProblem
 
-from qnets.errors import InputError
+from qnets.errors import InputError, InputTypeError
 
 #: Enumerations larger than this raise instead of running for a long time.
 MAX_CANDIDATES = 2_000_000
@@ -36,10 +36,12 @@ class BestQuantizedPoint:
     candidates: int
 
 
-def best_quantized_point(problem: Problem, grid: Grid, max_candidates: int = MAX_CANDIDATES) -> BestQuantizedPoint:
+def best_quantized_point(
+    problem: StronglyConvexProblem, grid: Grid, max_candidates: int = MAX_CANDIDATES
+) -> BestQuantizedPoint:
     """The exact minimiser of ``F`` over the grid (see the module docstring)."""
-    if problem.mu is None:
-        raise InputError("best_quantized_point needs a strongly convex problem (mu is None)")
+    if not isinstance(problem, StronglyConvexProblem):
+        raise InputTypeError(f"best_quantized_point needs a strongly convex problem, got {type(problem).__name__}")
     max_candidates = _validate.integer("max_candidates", max_candidates, minimum=1)
     w_star = problem.w_star
     nearest = grid.nearest(w_star)

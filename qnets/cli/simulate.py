@@ -10,6 +10,7 @@ import numpy as np
 from qnets.cli._common import print_table
 from qnets.errors import InputError
 from qnets.simulate import Box, Grid, method_by_name, run, schedule_by_name
+from qnets.simulate.problems import StronglyConvexProblem
 from qnets.simulate.scenarios import PROBLEMS, named_problem
 
 HELP = "run one configuration and print estimates at checkpoints"
@@ -75,7 +76,7 @@ def run_command(args: argparse.Namespace) -> int:
     grid = Grid(args.delta)
     method = method_by_name(args.method, grid, args.quantizer)
     if args.schedule == "inverse-time" and args.lr is None:
-        if problem.mu is None:
+        if not isinstance(problem, StronglyConvexProblem):
             raise InputError(f"--schedule inverse-time needs --lr (mu) for the non-convex problem {args.problem!r}")
         schedule = schedule_by_name(args.schedule, problem.mu)
     else:

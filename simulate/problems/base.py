@@ -74,6 +74,18 @@ class Problem(ABC):
         domain.check_contains("w_star", self.w_star)
 
 
+class StronglyConvexProblem(Problem):
+    """A ``mu``-strongly convex problem with ``L``-Lipschitz gradient and ``L2``-Lipschitz Hessian.
+
+    Its constants exist and are numbers (``mu > 0``, ``L >= mu``, ``L2 >= 0``), never ``None``;
+    ``w_star`` and ``f_star`` are set at construction.
+    """
+
+    mu: float
+    L: float
+    L2: float
+
+
 def sample_rows(rng: np.random.Generator, n: int, n_chains: int, batch_size: int) -> np.ndarray:
     """Minibatch indices drawn uniformly with replacement: shape ``(n_chains, batch_size)``."""
     return rng.integers(0, n, size=(n_chains, batch_size))

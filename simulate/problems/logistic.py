@@ -19,12 +19,11 @@ Stochastic gradients use ``batch_size`` samples drawn uniformly with replacement
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from qnets.simulate import _validate
 from qnets.simulate.domain import Box
-from qnets.simulate.problems.base import Problem, sample_rows
+from qnets.simulate.problems.base import StronglyConvexProblem, sample_rows
 from scipy.special import expit
 
 from qnets.errors import InputError
@@ -37,7 +36,7 @@ SOLVER_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True, eq=False)
-class Logistic(Problem):
+class Logistic(StronglyConvexProblem):
     """l2-regularised logistic regression on data ``X`` (n x d) with labels ``y`` in {-1, +1}."""
 
     X: np.ndarray
@@ -63,6 +62,9 @@ class Logistic(Problem):
         object.__setattr__(self, "L", self.lam + float(np.linalg.norm(X, 2)) ** 2 / (4 * n))
         row_norms = np.linalg.norm(X, axis=1)
         object.__setattr__(self, "L2", float(MAX_THIRD_DERIVATIVE * np.sum(row_norms**3) / n))
+        w_star = self._solve_minimizer()
+        object.__setattr__(self, "w_star", w_star)
+        object.__setattr__(self, "f_star", float(self.loss(w_star[None, :])[0]))
 
     @classmethod
     def synthetic(
@@ -81,8 +83,7 @@ class Logistic(Problem):
         y[rng.random(n) < label_noise] *= -1
         return cls(X, y, lam, batch_size)
 
-    @cached_property
-    def w_star(self) -> np.ndarray:
+    def _solve_minimizer(self) -> np.ndarray:
         """The minimizer, from cvxpy (Clarabel with tolerances ``SOLVER_TOLERANCE``)."""
         import cvxpy as cp
 
@@ -101,11 +102,6 @@ class Logistic(Problem):
         w_star = np.asarray(w.value, dtype=float)
         w_star.setflags(write=False)
         return w_star
-
-    @cached_property
-    def f_star(self) -> float:
-        """``F(w_star)``, evaluated in float64."""
-        return float(self.loss(self.w_star[None, :])[0])
 
     def loss(self, W: np.ndarray) -> np.ndarray:
         """``(1/n) sum_i log(1 + exp(-y_i x_i^T w)) + (lam/2)||w||^2`` per row."""

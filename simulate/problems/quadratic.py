@@ -17,7 +17,7 @@ import numpy as np
 from qnets.simulate import _validate
 from qnets.simulate.domain import Box
 from qnets.simulate.noise import ADDITIVE_NOISES, AdditiveNoise, GaussianNoise
-from qnets.simulate.problems.base import Problem, sample_rows
+from qnets.simulate.problems.base import StronglyConvexProblem, sample_rows
 
 from qnets.errors import InputError, InputTypeError
 
@@ -44,7 +44,7 @@ class LeastSquaresMinibatch:
 
 
 @dataclass(frozen=True, eq=False)
-class Quadratic(Problem):
+class Quadratic(StronglyConvexProblem):
     """``F(w) = f_star + (1/2)(w - w_star)^T H (w - w_star)`` with SPD ``H``.
 
     Parameters
@@ -53,7 +53,8 @@ class Quadratic(Problem):
         A vector of eigenvalues (diagonal ``H``, the fast path) or a symmetric positive
         definite ``d x d`` matrix.
     w_star:
-        The minimizer (default: the origin).
+        The minimizer: a vector of length ``d`` or a scalar for every coordinate (default: the
+        origin).
     noise:
         An additive noise law or a :class:`LeastSquaresMinibatch`.
     f_star:
@@ -61,7 +62,7 @@ class Quadratic(Problem):
     """
 
     H: np.ndarray
-    w_star: np.ndarray | None = None
+    w_star: np.ndarray = 0.0  # type: ignore[assignment]  # a scalar broadcasts; stored as a vector
     noise: AdditiveNoise | LeastSquaresMinibatch = field(default_factory=lambda: GaussianNoise(0.0))
     f_star: float = 0.0
 
@@ -80,7 +81,7 @@ class Quadratic(Problem):
         if eigenvalues.min() <= SPD_RTOL * max(eigenvalues.max(), 0.0):
             raise InputError(f"H must be symmetric positive definite; smallest eigenvalue {eigenvalues.min():.3g}")
         d = eigenvalues.size
-        w_star = np.zeros(d) if self.w_star is None else _validate.vector("w_star", self.w_star, d)
+        w_star = _validate.vector("w_star", self.w_star, d)
         if not isinstance(self.noise, (*ADDITIVE_NOISES, LeastSquaresMinibatch)):
             raise InputTypeError(f"noise must be an additive noise law or LeastSquaresMinibatch, got {self.noise!r}")
         for name, value in (("H", H), ("w_star", w_star)):
