@@ -25,7 +25,27 @@ ROOT_TOLERANCE = 1e-12
 
 
 def mean_quantized_gradient(problem: Problem, grid: Grid, w: np.ndarray) -> np.ndarray:
-    """``h(w) = E grad F(Q_s(w))``, exactly, by summing over the corners of ``w``'s grid cell."""
+    """``h(w) = E grad F(Q_s(w))``, exactly, by summing over the corners of ``w``'s grid cell.
+
+    Parameters
+    ----------
+    problem
+        Any problem with an exact gradient ``grad``; ``d <= MAX_DIMENSION``.
+    grid
+        The grid of the stochastic quantizer ``Q_s``.
+    w
+        Real weights, shape ``(d,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``sum_corners P(corner) grad F(corner)``, shape ``(d,)``.
+
+    Raises
+    ------
+    InputError
+        If ``d > MAX_DIMENSION`` (``2^d`` corners would be enumerated).
+    """
     if problem.d > MAX_DIMENSION:
         raise InputError(f"exact corner sums need d <= {MAX_DIMENSION}, got d={problem.d}")
     below = grid.nearest(w - grid.delta / 2)
@@ -37,7 +57,27 @@ def mean_quantized_gradient(problem: Problem, grid: Grid, w: np.ndarray) -> np.n
 
 
 def bc_limit_point(problem: Problem, grid: Grid) -> np.ndarray:
-    """The root ``w_inf`` of ``h`` (Powell's hybrid method from ``w*``); raises if not found."""
+    """The root ``w_inf`` of ``h(w) = E grad F(Q_s(w))``: where BC's real weights settle as ``a_t -> 0``.
+
+    Found by Powell's hybrid method (``scipy.optimize.root``) started at ``w*``.
+
+    Parameters
+    ----------
+    problem
+        Any problem with an exact gradient; ``d <= MAX_DIMENSION``.
+    grid
+        The grid of BC's stochastic quantizer.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``w_inf`` with ``||h(w_inf)||_inf <= ROOT_TOLERANCE``.
+
+    Raises
+    ------
+    ArithmeticError
+        If no root is found to ``ROOT_TOLERANCE``.
+    """
     solution = root(lambda w: mean_quantized_gradient(problem, grid, w), problem.w_star, method="hybr", tol=1e-14)
     residual = float(np.max(np.abs(mean_quantized_gradient(problem, grid, solution.x))))
     if residual > ROOT_TOLERANCE:

@@ -39,7 +39,30 @@ class BestQuantizedPoint:
 def best_quantized_point(
     problem: StronglyConvexProblem, grid: Grid, max_candidates: int = MAX_CANDIDATES
 ) -> BestQuantizedPoint:
-    """The exact minimiser of ``F`` over the grid (see the module docstring)."""
+    """The exact minimiser of ``F`` over the grid (claim E5; see the module docstring).
+
+    Parameters
+    ----------
+    problem
+        A ``mu``-strongly convex problem (the search radius needs ``mu``).
+    grid
+        The grid; bounded grids are searched within their bounds.
+    max_candidates
+        Largest number of grid points to enumerate.
+
+    Returns
+    -------
+    BestQuantizedPoint
+        The minimiser, its gap ``F(q) - F*``, the gap of the grid point nearest to ``w*`` and
+        the number of candidates enumerated.
+
+    Raises
+    ------
+    InputTypeError
+        If ``problem`` is not strongly convex.
+    InputError
+        If the search ball holds more than ``max_candidates`` grid points.
+    """
     if not isinstance(problem, StronglyConvexProblem):
         raise InputTypeError(f"best_quantized_point needs a strongly convex problem, got {type(problem).__name__}")
     max_candidates = _validate.integer("max_candidates", max_candidates, minimum=1)

@@ -22,7 +22,25 @@ class Estimate:
 
     @classmethod
     def from_samples(cls, samples: np.ndarray, axis: int = 0) -> Estimate:
-        """Mean and standard error along ``axis``."""
+        """Mean and standard error ``s / sqrt(n)`` along ``axis``.
+
+        Parameters
+        ----------
+        samples
+            Independent samples (one per chain along ``axis``).
+        axis
+            The sample axis.
+
+        Returns
+        -------
+        Estimate
+            Means and standard errors of the remaining axes (NaN standard error when ``n = 1``).
+
+        Raises
+        ------
+        InputError
+            If there is no sample along ``axis``.
+        """
         samples = np.asarray(samples, dtype=float)
         n = samples.shape[axis]
         if n < 1:

@@ -207,7 +207,26 @@ class BinaryConnect(Method):
 
 
 def method_by_name(name: str, grid: Grid | None = None, quantizer: str = "stochastic") -> Method:
-    """``sgd``, ``r``, ``sr`` or ``bc`` (the quantized ones need ``grid``)."""
+    """The method called ``name``.
+
+    Parameters
+    ----------
+    name
+        ``sgd``, ``r`` (nearest rounding), ``sr`` (stochastic rounding) or ``bc`` (BinaryConnect).
+    grid
+        The quantization grid (needed by every method but ``sgd``).
+    quantizer
+        BC's quantizer, ``stochastic`` (``Q_s``) or ``deterministic`` (``Q_d``).
+
+    Returns
+    -------
+    Method
+
+    Raises
+    ------
+    InputError
+        For an unknown name or a quantized method without a grid.
+    """
     name = str(name).lower()
     _validate.choice("method", name, {"sgd": None, "r": None, "sr": None, "bc": None})
     if name == "sgd":

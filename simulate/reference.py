@@ -20,7 +20,27 @@ FEASIBILITY_ROUNDOFF = 1e-8
 
 
 def constrained_minimum(problem: Quadratic, box: Box) -> tuple[np.ndarray, float]:
-    """``argmin`` and ``min`` of ``F`` over ``box`` (which need not contain ``w*``), by cvxpy."""
+    """``argmin`` and ``min`` of ``F`` over ``box`` (which need not contain ``w*``), by cvxpy (claim E4).
+
+    Parameters
+    ----------
+    problem
+        A quadratic ``f* + (1/2)(w - w*)^T H (w - w*)``.
+    box
+        The feasible box, of the problem's dimension.
+
+    Returns
+    -------
+    tuple of numpy.ndarray and float
+        The minimiser (inside the box) and the minimum value.
+
+    Raises
+    ------
+    InputTypeError, InputError
+        For a non-quadratic problem or a box of another dimension.
+    RuntimeError
+        If Clarabel does not report an optimal solution or leaves the box beyond round-off.
+    """
     import cvxpy as cp
 
     if not isinstance(problem, Quadratic) or not isinstance(box, Box):

@@ -107,6 +107,23 @@ SCHEDULES = {"constant": constant, "inverse_time": inverse_time, "inverse_sqrt":
 
 
 def schedule_by_name(name: str, value: float) -> Schedule:
-    """Build a schedule from its name (``-`` or ``_`` separated) and its one parameter."""
+    """A schedule from its name and its one parameter.
+
+    Parameters
+    ----------
+    name
+        ``constant``, ``inverse_time`` or ``inverse_sqrt`` (``-`` or ``_`` separated).
+    value
+        ``a`` for ``constant``, ``mu`` for ``inverse_time``, ``c`` for ``inverse_sqrt``; finite, > 0.
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    InputError
+        For an unknown name or a value that is not finite and positive.
+    """
     factory = _validate.choice("schedule", str(name).replace("-", "_"), SCHEDULES)
     return factory(value)

@@ -47,7 +47,25 @@ def near_minimizer(problem: Problem, points: np.ndarray, radius: float) -> np.nd
 
 
 def sr_law_against_step(problem: Problem, space: StateSpace, rates: list[float], radius: float) -> list[StepRow]:
-    """Rows for each ``a`` in ``rates`` followed by the small-step limit (``a = 0``)."""
+    """SR's exact stationary law for each step size, then its small-step limit (claims M2, M3).
+
+    Parameters
+    ----------
+    problem
+        A problem with additive gradient noise.
+    space
+        The grid points of a grid-aligned box: the chain's states.
+    rates
+        Step sizes ``a > 0``.
+    radius
+        "Near the minimizer" means within this Euclidean distance of ``w*``.
+
+    Returns
+    -------
+    list of StepRow
+        One row per ``a`` in ``rates`` (law, mass near ``w*``, ``TV(pi_a, pi_0)``, relaxation
+        time, solver residual), followed by the generator's row with ``a = 0``.
+    """
     near = near_minimizer(problem, space.points(), radius)
     rate_matrix = generator(problem, space)
     small_step = stationary(rate_matrix)
@@ -74,7 +92,21 @@ def sr_law_against_step(problem: Problem, space: StateSpace, rates: list[float],
 
 
 def sgd_gibbs_law(energy: np.ndarray, lr: float, noise_variance: float) -> np.ndarray:
-    """SGD's small-step stationary law ``exp(-2F/(a sigma^2))`` (claim M4) on the points whose
-    ``F`` values are ``energy``, normalised to sum 1: the contrast every SR law is drawn against."""
+    """SGD's small-step stationary law ``exp(-2F/(a sigma^2))`` (claim M4), normalised to sum 1.
+
+    Parameters
+    ----------
+    energy
+        ``F`` at the points of a grid.
+    lr
+        The constant step size ``a``.
+    noise_variance
+        The per-coordinate gradient-noise variance ``sigma^2``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The Gibbs weights on those points: the contrast every SR law is drawn against.
+    """
     weights = np.exp(-2 * (np.asarray(energy) - np.min(energy)) / (lr * noise_variance))
     return weights / weights.sum()
