@@ -17,13 +17,12 @@ def cached_verdicts(ids: list[str], quick: bool, cache: Cache, claims: dict | No
     (``claims``: the registry to use, default :data:`qnets.claims.registry.CLAIMS`)."""
     verdicts = []
     for claim_id in ids:
-        arrays = cache.get_or_compute(
-            f"check-{claim_id}",
-            {"quick": quick, "code": code_hash()},
-            lambda claim_id=claim_id: {
-                "verdict": np.array(json.dumps(run_checks([claim_id], quick, claims)[0].as_dict(), default=float))
-            },
-        )
+
+        def compute(claim_id: str = claim_id) -> dict[str, np.ndarray]:
+            verdict = run_checks([claim_id], quick, claims)[0]
+            return {"verdict": np.array(json.dumps(verdict.as_dict(), default=float))}
+
+        arrays = cache.get_or_compute(f"check-{claim_id}", {"quick": quick, "code": code_hash()}, compute)
         fields = json.loads(str(arrays["verdict"]))
         fields.pop("ratio")
         verdicts.append(Verdict(**fields))

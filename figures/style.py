@@ -7,6 +7,7 @@ render headless with the Agg canvas.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -28,7 +29,7 @@ LABELS = {
     "bc-deployed": "BC deployed weights",
 }
 
-RC = {
+RC: dict[str, Any] = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,

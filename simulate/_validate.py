@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
+from typing import TypeVar
 
 import numpy as np
 
 from qnets.errors import InputError, InputTypeError
+
+T = TypeVar("T")
 
 
 def real_number(name: str, value: object) -> float:
@@ -80,7 +84,7 @@ def chain_array(name: str, value: object, d: int) -> np.ndarray:
     return array
 
 
-def choice(name: str, value: str, allowed: dict) -> object:
+def choice(name: str, value: str, allowed: Mapping[str, T]) -> T:
     """Look ``value`` up in ``allowed``, or raise listing the allowed names."""
     try:
         return allowed[value]

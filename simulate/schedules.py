@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qnets.simulate import _validate
@@ -103,7 +104,11 @@ def annealed(start: float, end: float, steps: int) -> Annealed:
     return Annealed(start, end, steps)
 
 
-SCHEDULES = {"constant": constant, "inverse_time": inverse_time, "inverse_sqrt": inverse_sqrt}
+SCHEDULES: dict[str, Callable[[float], Schedule]] = {
+    "constant": constant,
+    "inverse_time": inverse_time,
+    "inverse_sqrt": inverse_sqrt,
+}
 
 
 def schedule_by_name(name: str, value: float) -> Schedule:
