@@ -18,7 +18,7 @@ from qnets.simulate import (
     run,
 )
 
-Z = 5.0
+from qnets.claims.verdict import Z
 
 
 @pytest.mark.parametrize("method_cls", [Rounding, StochasticRounding])
