@@ -32,7 +32,7 @@ from qnets.simulate.markov.accuracy import solver_accuracy
 from qnets.simulate.noise import gaussian_ramp
 from qnets.theory.markov import derivations
 
-from qnets.claims.markov_checks import histogram_threshold
+from qnets.claims.markov_references import histogram_threshold
 
 noises = st.one_of(
     st.builds(GaussianNoise, st.floats(0.0, 5.0)),
