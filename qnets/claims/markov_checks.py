@@ -385,7 +385,12 @@ def check_m6(quick: bool = True, seed: int = SEED) -> Verdict:
 
 def check_e1(quick: bool = True, seed: int = SEED) -> Verdict:
     """E1: the exact small-step SR floor of a quadratic (d = 4) matches a long small-step Monte
-    Carlo run within Z standard errors, and its ratio to C3's floor is reported."""
+    Carlo run within Z standard errors, and its ratio to C3's floor is reported.
+
+    Independent: the floor comes from the generator's closed-form rates, the run from the
+    simulator.  No allowance is added for the run's step ``a = 0.01``: with ``Delta = 0.1``,
+    ``T_a = I + a A`` except when ``|a g| > Delta``, i.e. ``|xi| > 7`` inside the box of radius 3
+    (probability ~3e-12 per step); 3000 steps are 30 relaxation times from ``w*``."""
     mu, sigma, delta, d = 1.0, 1.0, 0.1, 4
     floor = sr_floor_quadratic(mu, sigma, delta, 0.0, d)
     problem = Quadratic.isotropic(d, mu, sigma)
