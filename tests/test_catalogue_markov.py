@@ -52,13 +52,18 @@ class _ScaledDrift:
         return self._factor * self._problem.grad(W)
 
 
-@pytest.fixture
-def kernel_drift_scaled(monkeypatch):
-    """The exact kernel uses 1.25 F' where the simulator uses F'."""
+def _scale_kernel_drift(monkeypatch, factor: float) -> None:
+    """The exact kernel uses ``factor`` F' where the simulator uses F'."""
     original = kernel._coordinate_laws
     monkeypatch.setattr(
-        kernel, "_coordinate_laws", lambda problem, space, lr: original(_ScaledDrift(problem, 1.25), space, lr)
+        kernel, "_coordinate_laws", lambda problem, space, lr: original(_ScaledDrift(problem, factor), space, lr)
     )
+
+
+@pytest.fixture
+def kernel_drift_scaled(monkeypatch):
+    """The exact kernel's drift is 1.25 times the simulator's."""
+    _scale_kernel_drift(monkeypatch, 1.25)
 
 
 @pytest.fixture
@@ -149,10 +154,7 @@ def test_m4_check_catches_simulation_noise_scaled(monkeypatch):
 
 
 def test_m4_check_catches_kernel_drift_scaled(monkeypatch):
-    original = kernel._coordinate_laws
-    monkeypatch.setattr(
-        kernel, "_coordinate_laws", lambda problem, space, lr: original(_ScaledDrift(problem, 3.0), space, lr)
-    )
+    _scale_kernel_drift(monkeypatch, 3.0)
     _fails("M4")
 
 
@@ -179,8 +181,11 @@ def test_e1_check_catches_simulation_noise_scaled(monkeypatch):
 
 
 def test_e1_check_catches_generator_up_rates_scaled(monkeypatch):
+    """The exact floor's up rates ``E[(-g)^+]/delta`` (the ramp with ``s < 0``) are 1.2 times too large."""
     original = GaussianNoise.expected_ramp
-    monkeypatch.setattr(
-        GaussianNoise, "expected_ramp", lambda self, m, s: original(self, m, s) * (1.2 if s < 0 else 1.0)
-    )
+
+    def scaled(self, m, s):
+        return original(self, m, s) * (1.2 if s < 0 else 1.0)
+
+    monkeypatch.setattr(GaussianNoise, "expected_ramp", scaled)
     _fails("E1")
