@@ -106,11 +106,11 @@ def check_m1(quick: bool = True, seed: int = SEED) -> Verdict:
     comparisons) plus the exact allowance for incomplete mixing.  Simulator against kernel:
     independent, except that the mixing allowance is computed with the kernel."""
     chains = 20_000 if quick else 100_000
-    one_d = double_well()
-    two_d = three_wells()
+    one_d, one_d_space = double_well()
+    two_d, two_d_space = three_wells()
     results = [
-        _histogram_against_stationary(*one_d, lr=0.1, steps=5000, chains=chains, seed=seed, tail=TAIL / 2),
-        _histogram_against_stationary(*two_d, lr=0.2, steps=3000, chains=chains, seed=seed, tail=TAIL / 2),
+        _histogram_against_stationary(one_d, one_d_space, 0.1, 5000, chains, seed, TAIL / 2),
+        _histogram_against_stationary(two_d, two_d_space, 0.2, 3000, chains, seed, TAIL / 2),
     ]
     ratios = [distance / threshold for distance, threshold, _ in results]
     worst = int(np.argmax(ratios))
@@ -122,7 +122,7 @@ def check_m1(quick: bool = True, seed: int = SEED) -> Verdict:
         threshold,
         0.0,
         f"||histogram - pi||_1 against the concentration threshold: 1-D {results[0][0]:.3g} <= {results[0][1]:.3g}, "
-        f"2-D ({two_d[1].size} states) {results[1][0]:.3g} <= {results[1][1]:.3g}; solver residuals "
+        f"2-D ({two_d_space.size} states) {results[1][0]:.3g} <= {results[1][1]:.3g}; solver residuals "
         f"{results[0][2]:.1e}, {results[1][2]:.1e}",
         {"chains": chains, "lr": [0.1, 0.2]},
     )
