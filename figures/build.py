@@ -19,6 +19,8 @@ from qnets.figures.provenance import code_hash, git_commit, package_version
 from qnets.figures.spec import FigureSpec
 from qnets.figures.style import save
 
+from qnets.claims.verdict import SEED
+
 
 @dataclass(frozen=True)
 class BuiltFigure:
@@ -31,13 +33,18 @@ class BuiltFigure:
     sidecar: Path
 
 
-def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache) -> BuiltFigure:
-    """Compute (or load) the data of ``spec``, then write data, sidecar, PNG and PDF into ``out``."""
+def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache, seed: int = SEED) -> BuiltFigure:
+    """Compute (or load) the data of ``spec``, then write data, sidecar, PNG and PDF into ``out``.
+
+    ``seed`` replaces the figure's own seed parameter (if it has one) and seeds the checks of a
+    figure made from verdicts, so it enters the cache keys and the sidecar."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     params = spec.parameters(quick)
+    if "seed" in params:
+        params = {**params, "seed": seed}
     if spec.from_verdicts is not None:
-        data = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache))
+        data = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache, seed=seed))
     else:
         data = cache.get_or_compute(
             f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: spec.compute(params)

@@ -21,17 +21,19 @@ from qnets.figures.report import ClaimRow, FailedFigure, Report, write_html, wri
 from qnets.figures.spec import FigureSpec
 
 from qnets.claims.registry import CLAIMS, Claim
+from qnets.claims.verdict import SEED
 
 
 def build_figures(
-    specs: list[FigureSpec], out: Path, quick: bool, cache: Cache, progress: Progress
+    specs: list[FigureSpec], out: Path, quick: bool, cache: Cache, progress: Progress, seed: int = SEED
 ) -> tuple[list[BuiltFigure], list[FailedFigure]]:
-    """Build each figure; a figure that raises is recorded as failed and the rest go on."""
+    """Build each figure (its Monte Carlo runs seeded by ``seed``); a figure that raises is recorded
+    as failed and the rest go on."""
     built, failed = [], []
     for spec in specs:
         progress.start(f"figure {spec.name}")
         try:
-            built.append(build_figure(spec, out, quick, cache))
+            built.append(build_figure(spec, out, quick, cache, seed))
             progress.finish(f"figure {spec.name}", "written")
         except Exception as error:  # reported in the report and the exit status, not raised
             failed.append(FailedFigure(spec.name, spec.title, f"{type(error).__name__}: {error}"))
@@ -46,8 +48,10 @@ def reproduce(
     quiet: bool = False,
     claims: dict[str, Claim] | None = None,
     figures: dict[str, FigureSpec] | None = None,
+    seed: int = SEED,
 ) -> int:
-    """Run the checks of ``claims`` and build ``figures`` (default: all), write the reports."""
+    """Run the checks of ``claims`` and build ``figures`` (default: all) with the root seed ``seed``,
+    write the reports."""
     started = time.perf_counter()
     claims = CLAIMS if claims is None else claims
     figures = FIGURES if figures is None else figures
@@ -58,11 +62,13 @@ def reproduce(
     rows = []
     for claim in claims.values():
         progress.start(f"check {claim.claim_id}")
-        verdict = cached_verdicts([claim.claim_id], quick, cache, claims)[0]
-        command = f"qnets check {claim.claim_id}" + ("" if quick else " --full")
+        verdict = cached_verdicts([claim.claim_id], quick, cache, claims, seed)[0]
+        command = (
+            f"qnets check {claim.claim_id}" + ("" if quick else " --full") + ("" if seed == SEED else f" --seed {seed}")
+        )
         rows.append(ClaimRow(claim.claim_id, claim.source, claim.statement, verdict, command))
         progress.finish(f"check {claim.claim_id}", "holds" if verdict.holds else "FAILS")
-    built, failed = build_figures(list(figures.values()), out, quick, cache, progress)
+    built, failed = build_figures(list(figures.values()), out, quick, cache, progress, seed)
     (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
     report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started)
     write_markdown(out / "report.md", report)

@@ -32,7 +32,91 @@ from qnets.simulate.markov.accuracy import solver_accuracy
 from qnets.simulate.noise import gaussian_ramp
 from qnets.theory.markov import derivations
 
-from qnets.claims.markov_checks import histogram_threshold
+from qnets.claims.markov_references import histogram_threshold
+
+
+def assert_stationary_law(pi: np.ndarray, matrix, tolerance: float = 1e-12) -> None:
+    """The properties every stationary law has, whatever solver produced it (as QuantEcon's tests
+    check them): entries >= 0, total mass 1, and ``pi`` a left fixed point, ``pi P = pi`` for a
+    transition matrix or ``pi A = 0`` for a generator, with the residual recomputed here (not
+    taken from the solver) relative to the largest entry of the matrix."""
+    m = sp.csr_matrix(matrix)
+    assert pi.shape == (m.shape[0],)
+    assert np.all(pi >= 0), f"negative entry {pi.min():.3g}"
+    assert pi.sum() == pytest.approx(1.0, abs=tolerance)
+    flow = m.T @ pi - (pi if chain_kind(m) == "transition" else 0.0)
+    assert np.abs(flow).sum() <= tolerance * max(1.0, float(abs(m).max())), f"residual {np.abs(flow).sum():.3g}"
+
+
+def _random_birth_death(rng, n, spread):
+    up = 10 ** rng.uniform(-spread, 0, n - 1)
+    down = 10 ** rng.uniform(-spread, 0, n - 1)
+    off = sp.diags([up, down], [1, -1]).toarray()
+    return off - np.diag(off.sum(axis=1))
+
+
+def _double_well_space(noise, delta=0.1, half_width=1.2):
+    grid = Grid(delta)
+    return TiltedDoubleWell(height=0.5, tilt=0.1, noise=noise), StateSpace(
+        Box.around(np.zeros(1), half_width, grid), grid
+    )
+
+
+def _chain_families():
+    """Irreducible chains of every kind the toolkit solves: ``name -> matrix``."""
+    rng = np.random.default_rng(5)
+    three = MultiWell2D(noise=UniformNoise(1.0))
+    grid = Grid(0.25)
+    plane = StateSpace(Box.around(np.zeros(2), 1.5, grid), grid)
+    minibatch = _double_well_space(MinibatchNoise(np.array([-1.0, -0.5, 1.5]), 3))
+    return {
+        "dense random transition": rng.dirichlet(np.ones(30), size=30),
+        "sparse random transition": sp.csr_matrix(np.eye(40) + 0.05 * _random_birth_death(rng, 40, 1.0)),
+        "ill-conditioned birth-death generator": _random_birth_death(rng, 50, 12.0),
+        "near-identity transition with entries below 1e-14": np.eye(40) + 1e-2 * _random_birth_death(rng, 40, 13.0),
+        "SR kernel, Gaussian double well": transition_matrix(*_double_well_space(GaussianNoise(1.0)), 0.2),
+        "SR kernel, uniform noise, 2-D": transition_matrix(three, plane, 0.3),
+        "SR generator, minibatch noise": generator(*minibatch),
+        "SR generator, Gaussian noise, 2-D": generator(MultiWell2D(noise=GaussianNoise(1.0)), plane),
+    }
+
+
+CHAIN_FAMILIES = _chain_families()
+
+
+def _is_tridiagonal(matrix) -> bool:
+    coo = sp.coo_matrix(matrix)
+    return bool(np.all(np.abs(coo.row - coo.col) <= 1))
+
+
+@pytest.mark.parametrize(
+    ("family", "method"),
+    [
+        (family, method)
+        for family, matrix in CHAIN_FAMILIES.items()
+        for method in ("auto", "gth", "sparse-lu", "birth-death")
+        if method != "birth-death" or _is_tridiagonal(matrix)
+    ],
+)
+def test_every_solver_returns_a_stationary_law_on_every_family_of_chains(family, method):
+    matrix = CHAIN_FAMILIES[family]
+    try:
+        law = stationary(matrix, method=method)
+    except ArithmeticError as error:  # sparse LU may refuse an ill-conditioned chain, naming GTH
+        assert method == "sparse-lu" and "gth" in str(error)
+        return
+    assert_stationary_law(law.pi, matrix)
+
+
+@pytest.mark.parametrize("family", list(CHAIN_FAMILIES))
+def test_gth_agrees_with_quantecon_gth_solve_entrywise(family):
+    quantecon = pytest.importorskip("quantecon")
+    matrix = CHAIN_FAMILIES[family]
+    dense = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+    reference = quantecon.gth_solve(dense)
+    assert_stationary_law(reference, dense)
+    np.testing.assert_allclose(stationary(dense, method="gth").pi, reference, rtol=1e-9, atol=0)
+
 
 noises = st.one_of(
     st.builds(GaussianNoise, st.floats(0.0, 5.0)),
@@ -56,10 +140,44 @@ def test_m1_transition_rows_are_laws_and_give_accurate_stationary_laws(noise, he
     matrix = transition_matrix(problem, space, lr)
     assert np.all(matrix >= 0) and np.all(matrix <= 1)
     np.testing.assert_allclose(matrix.sum(axis=1), 1.0, rtol=0, atol=1e-12)
-    if isinstance(noise, GaussianNoise) and noise.sigma >= 0.05:  # full support: irreducible
-        law = stationary(matrix)
-        assert np.all(law.pi >= 0) and law.pi.sum() == pytest.approx(1.0, abs=1e-12)
-        assert law.residual <= 1e-12
+    if not isinstance(noise, GaussianNoise) or noise.sigma < 0.05:
+        return  # bounded or near-deterministic noise: the chain need not be irreducible
+    if np.any(matrix == 0):  # Gaussian tails underflow to exact zeros: some states may be unreachable
+        return
+    if matrix[matrix > 0].min() < np.finfo(float).tiny:
+        return  # subnormal entries: see test_gth_gives_a_law_or_an_error_with_subnormal_entries (xfail)
+    assert_stationary_law(stationary(matrix).pi, matrix)
+
+
+def _subnormal_kernel() -> np.ndarray:
+    """An irreducible SR kernel (Gaussian noise) whose smallest entries are subnormal (4.9e-321),
+    found by Hypothesis."""
+    grid = Grid(0.05)
+    problem = TiltedDoubleWell(height=1.0, tilt=0.0, noise=GaussianNoise(0.25))
+    return transition_matrix(problem, StateSpace(Box.around(np.zeros(1), 1.5, grid), grid), 0.03125)
+
+
+@pytest.mark.xfail(strict=True, reason="GTH overflows on subnormal entries and returns a NaN law (stationary.py)")
+def test_gth_gives_a_law_or_an_error_with_subnormal_entries():
+    matrix = _subnormal_kernel()
+    assert 0 < matrix[matrix > 0].min() < np.finfo(float).tiny
+    try:
+        law = stationary(matrix, method="gth")
+    except ArithmeticError:
+        return  # refusing is acceptable; a silent NaN law is not
+    assert_stationary_law(law.pi, matrix)
+
+
+@pytest.mark.xfail(strict=True, reason="the Gaussian kernel overflows for a subnormal sigma (noise.py, kernel.py)")
+def test_m1_kernel_with_a_subnormal_sigma_is_the_noiseless_kernel():
+    grid = Grid(0.05)
+    space = StateSpace(Box.around(np.zeros(1), 1.5, grid), grid)
+    noiseless, tiny = (
+        TiltedDoubleWell(height=1.0, tilt=0.0, noise=GaussianNoise(s)) for s in (0.0, 2.2250738585072014e-308)
+    )
+    np.testing.assert_allclose(
+        transition_matrix(tiny, space, 0.00390625), transition_matrix(noiseless, space, 0.00390625)
+    )
 
 
 def test_m1_transition_row_matches_one_sr_step():
@@ -94,13 +212,6 @@ def test_m3_generator_is_the_small_step_limit(noise):
     assert errors[1] <= 1e-6 or errors[1] <= errors[0] / 5
 
 
-def _random_birth_death(rng, n, spread):
-    up = 10 ** rng.uniform(-spread, 0, n - 1)
-    down = 10 ** rng.uniform(-spread, 0, n - 1)
-    off = sp.diags([up, down], [1, -1]).toarray()
-    return off - np.diag(off.sum(axis=1))
-
-
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 60), spread=st.sampled_from([1.0, 8.0, 15.0]))
 def test_stationary_solvers_agree_entrywise_on_ill_conditioned_chains(seed, n, spread):
     """Rates down to 1e-15: GTH returns a law matching the birth-death formula entry by entry to
@@ -108,8 +219,7 @@ def test_stationary_solvers_agree_entrywise_on_ill_conditioned_chains(seed, n, s
     rate = _random_birth_death(np.random.default_rng(seed), n, spread)
     exact = stationary(rate, method="birth-death")
     gth = stationary(rate, method="gth")
-    assert np.all(gth.pi >= 0) and gth.pi.sum() == pytest.approx(1.0, abs=1e-12)
-    assert gth.residual <= 1e-12
+    assert_stationary_law(gth.pi, rate)
     np.testing.assert_allclose(gth.pi, exact.pi, rtol=1e-9, atol=0)
 
 
@@ -123,7 +233,7 @@ def test_sparse_lu_is_accurate_or_says_it_is_not(seed, n, spread):
     except ArithmeticError as error:
         assert spread > 1.0 and "gth" in str(error)
         return
-    assert np.all(law.pi >= 0) and law.residual <= 1e-12
+    assert_stationary_law(law.pi, rate)
     if spread == 1.0:
         np.testing.assert_allclose(law.pi, stationary(rate, method="birth-death").pi, rtol=1e-9)
 
@@ -214,4 +324,5 @@ def test_m1_sparse_transition_matrix_equals_the_dense_one_and_scales_beyond_it()
     assert matrix.nnz < 0.01 * large.size**2
     np.testing.assert_allclose(np.asarray(matrix.sum(axis=1)).ravel(), 1.0, rtol=0, atol=1e-12)
     law = stationary(matrix)
-    assert law.method == "sparse-lu" and law.residual <= 1e-12 and np.all(law.pi >= 0)
+    assert law.method == "sparse-lu"
+    assert_stationary_law(law.pi, matrix)

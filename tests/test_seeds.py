@@ -1,0 +1,53 @@
+"""Seeds: every quick claim check holds for seeds other than the default (claims must not hang on one seed).
+
+One test per (seed, claim), so the run can be split across workers.  A failure here means the
+check's statistics are wrong (its margin does not cover the seed-to-seed spread), not that the
+seed was unlucky.  About three times the quick registry's cost: marked ``slow``.
+"""
+
+import dataclasses
+import json
+
+import pytest
+from qnets.figures.registry import FIGURES
+from qnets.figures.reproduce import reproduce
+
+from qnets.claims.registry import CLAIMS, run_checks
+from qnets.claims.verdict import SEED, Verdict
+from qnets.cli import main
+
+OTHER_SEEDS = (1, 2, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("claim_id", list(CLAIMS))
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
+def test_quick_claim_check_holds_for_another_seed(seed, claim_id):
+    assert seed != SEED
+    (verdict,) = run_checks([claim_id], quick=True, seed=seed)
+    assert verdict.holds, verdict.detail
+    assert verdict.seed in (seed, None)  # exact checks record no seed
+
+
+def test_reproduce_seed_reaches_the_checks_the_figures_and_the_cache_keys(tmp_path):
+    seen = []
+
+    def recording_check(quick, seed):
+        seen.append(seed)
+        return Verdict("M6", True, 0.5, 1.0, 0.0, "recording check", {})
+
+    claims = {"M6": dataclasses.replace(CLAIMS["M6"], check=recording_check)}
+    spec = FIGURES["dimension"]
+    small = {"dims": [1, 2], "mc_dims": [1], "chains": 20, "steps": 20}
+    figures = {"dimension": dataclasses.replace(spec, parameters=lambda quick: {**spec.parameters(True), **small})}
+    for seed in (7, 8, 7):  # the third run is served from the cache of the first
+        assert reproduce(tmp_path, quiet=True, claims=claims, figures=figures, seed=seed) == 0
+        assert json.loads((tmp_path / "verdicts.json").read_text())[0]["seed"] == seed
+        assert json.loads((tmp_path / "dimension.json").read_text())["seed"] == seed
+        assert f"qnets check M6 --seed {seed}" in (tmp_path / "report.md").read_text()
+    assert seen == [7, 8]
+
+
+def test_reproduce_rejects_a_negative_seed(tmp_path, capsys):
+    assert main(["reproduce", "--seed", "-1", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "--seed must be an integer >= 0" in capsys.readouterr().err
