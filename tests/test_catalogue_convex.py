@@ -60,46 +60,48 @@ def test_c2_check_catches_the_registry_bound_divided_by_4(monkeypatch):
     assert not cc.check_c2(quick=True).holds
 
 
-def _check_without_floor(monkeypatch, claim_id: str):
-    """The claim's check with the floor deleted from the registry's bound."""
+def _assert_check_fails_without_floor(monkeypatch, claim_id: str) -> None:
+    """The claim's check, with the floor deleted from the registry's bound, fails its upper part."""
     _patch_bound(monkeypatch, claim_id, lambda bound: bound.without_floor())
-    return getattr(cc, f"check_{claim_id.lower()}")(quick=True)
+    verdict = getattr(cc, f"check_{claim_id.lower()}")(quick=True)
+    assert not verdict.holds and not verdict.parts["upper bound holds"]
 
 
 def test_c3_check_catches_the_floor_removed(monkeypatch):
     """The exact E2 instance's averaged error stays near half of SR's stationary floor."""
-    verdict = _check_without_floor(monkeypatch, "C3")
-    assert not verdict.holds and not verdict.parts["upper bound holds"]
+    _assert_check_fails_without_floor(monkeypatch, "C3")
 
 
 def test_c4_check_catches_the_floor_removed(monkeypatch):
     """The exact |w - w*| instance keeps |E w_bar - w*| near 0.3 Delta."""
-    verdict = _check_without_floor(monkeypatch, "C4")
-    assert not verdict.holds and not verdict.parts["upper bound holds"]
+    _assert_check_fails_without_floor(monkeypatch, "C4")
 
 
 def test_c5_check_catches_the_floor_removed(monkeypatch):
     """BC's limit point has a positive gap; the floorless bound's limit is 0."""
-    verdict = _check_without_floor(monkeypatch, "C5")
-    assert not verdict.holds and not verdict.parts["upper bound holds"]
+    _assert_check_fails_without_floor(monkeypatch, "C5")
 
 
 def test_c6_check_catches_the_floor_removed(monkeypatch):
-    verdict = _check_without_floor(monkeypatch, "C6")
-    assert not verdict.holds and not verdict.parts["upper bound holds"]
+    """As for C5, with C6's Lipschitz-Hessian floor."""
+    _assert_check_fails_without_floor(monkeypatch, "C6")
+
+
+def _c7_with_every_bc_quantizer(monkeypatch, quantizer: str):
+    """C7's check with BC built with ``quantizer`` whatever quantizer the check asks for."""
+    monkeypatch.setattr(cc, "BinaryConnect", lambda grid, asked="stochastic": BinaryConnect(grid, quantizer))
+    return cc.check_c7(quick=True)
 
 
 def test_c7_check_catches_bc_with_nearest_rounding(monkeypatch):
-    """BC built with Q_d whatever quantizer is asked for: the real weights miss w*."""
-    monkeypatch.setattr(cc, "BinaryConnect", lambda grid, quantizer="stochastic": BinaryConnect(grid, "deterministic"))
-    verdict = cc.check_c7(quick=True)
+    """BC built with Q_d when Q_s is asked for: the real weights miss w*."""
+    verdict = _c7_with_every_bc_quantizer(monkeypatch, "deterministic")
     assert not verdict.holds and not verdict.parts["stochastic rounding reaches w*"]
 
 
 def test_c7_check_catches_bc_with_stochastic_rounding_everywhere(monkeypatch):
-    """BC built with Q_s whatever quantizer is asked for: 'nearest' no longer settles at m."""
-    monkeypatch.setattr(cc, "BinaryConnect", lambda grid, quantizer="stochastic": BinaryConnect(grid, "stochastic"))
-    verdict = cc.check_c7(quick=True)
+    """BC built with Q_s when Q_d is asked for: 'nearest' no longer settles at the cell boundary."""
+    verdict = _c7_with_every_bc_quantizer(monkeypatch, "stochastic")
     assert not verdict.holds and not verdict.parts["nearest rounding settles at the cell boundary"]
 
 

@@ -124,18 +124,35 @@ def sr_strongly_convex_instance(bound: Bound, steps: int) -> FloorTest:
     grid = Grid(0.5)
     box = Box.around(problem.w_star, 1.0, grid)
     exact = float(exact_sr_quadratic(problem, grid, box, inverse_time(problem.mu), steps).averaged[-1])
-    constants = problem_constants(problem, box, grid)
     e1 = sr_floor_quadratic(problem.mu, 1.0, grid.delta).gap
+    label = f"exact E2 instance (d=1, Delta=0.5, sigma=1, W=[-1,1], T={steps})"
+    constants = problem_constants(problem, box, grid)
+    return _floor_test(bound, constants, steps, label, (exact, exact), ("E1 exact floor", e1))
+
+
+def _floor_test(
+    bound: Bound,
+    constants: dict[str, float],
+    steps: int | None,
+    label: str,
+    estimates: tuple[float, float],
+    limit: tuple[str, float],
+    margin: float = EXACT_MARGIN,
+) -> FloorTest:
+    """The :class:`FloorTest` of an instance with ``(upper, lower)`` estimates of its error and an
+    exact limit error ``limit = (name, value)``, against ``bound`` at ``constants`` and ``T = steps``
+    (``None``: the limit ``T -> infinity``); tightness is the limit error over the floor."""
     floor = bound_value(_floor_only(bound), constants, steps)
+    name, value = limit
     return FloorTest(
-        f"exact E2 instance (d=1, Delta=0.5, sigma=1, W=[-1,1], T={steps})",
-        exact,
+        label,
+        estimates[0],
         bound_value(bound, constants, steps),
-        exact,
+        estimates[1],
         bound_value(bound.without_floor(), constants, steps),
-        EXACT_MARGIN,
-        e1 / floor if floor > 0 else math.inf,
-        f"E1 exact floor {e1:.4g} against the bound's floor {floor:.4g}",
+        margin,
+        value / floor if floor > 0 else math.inf,
+        f"{name} {value:.4g} against the bound's floor {floor:.4g}",
     )
 
 
@@ -184,17 +201,9 @@ def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -
     upper = float(np.mean(laws @ np.abs(points - w_star)))
     lower = abs(float(np.mean(laws @ points)) - w_star)
     constants = {"G": lipschitz, "D": diameter, "d": 1, "Delta": delta, "c": c}
-    floor = bound_value(_floor_only(bound), constants, steps)
-    return FloorTest(
-        f"exact |w - w*| instance (d=1, Delta=1, w*=0.2, W=[-1,2], c={c:.3g}, T={steps})",
-        upper,
-        bound_value(bound, constants, steps),
-        lower,
-        bound_value(bound.without_floor(), constants, steps),
-        EXACT_MARGIN,
-        (0.5 - theta) * delta / floor if floor > 0 else math.inf,
-        f"limit |E w_bar - w*| = (1/2 - theta) Delta = {(0.5 - theta) * delta:.3g} against the floor {floor:.3g}",
-    )
+    label = f"exact |w - w*| instance (d=1, Delta=1, w*={w_star:g}, W=[-1,2], c={c:.3g}, T={steps})"
+    limit = ("limit |E w_bar - w*| = (1/2 - theta) Delta =", (0.5 - theta) * delta)
+    return _floor_test(bound, constants, steps, label, (upper, lower), limit)
 
 
 def bc_limit_instance(bound: Bound, problem: Problem, grid: Grid, box: Box, c: float | None = None) -> FloorTest:
@@ -210,14 +219,5 @@ def bc_limit_instance(bound: Bound, problem: Problem, grid: Grid, box: Box, c: f
     lower = float(gradient @ gradient) / (2 * problem.L)
     margin = max(float(np.linalg.norm(gradient)) * math.sqrt(problem.d) * residual / (problem.mu / 2), 1e-15)
     constants = problem_constants(problem, box, grid, c)
-    floor = bound_value(_floor_only(bound), constants, None)
-    return FloorTest(
-        f"BC limit point (T -> infinity, Delta={grid.delta:g})",
-        gap,
-        bound_value(bound, constants, None),
-        lower,
-        bound_value(bound.without_floor(), constants, None),
-        margin,
-        gap / floor if floor > 0 else math.inf,
-        f"F(w_inf) - F* = {gap:.3g} against the floor {floor:.3g}",
-    )
+    label = f"BC limit point (T -> infinity, Delta={grid.delta:g})"
+    return _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
