@@ -61,6 +61,7 @@ class Step:
             if self.certificate is None:
                 return bool(gap.is_nonnegative)
             return sp.simplify(gap - self.certificate) == 0 and bool(self.certificate.is_nonnegative)
+        assert self.numeric_check is not None  # __post_init__: given exactly for "numeric"
         return bool(self.numeric_check())
 
 

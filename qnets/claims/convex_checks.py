@@ -81,7 +81,7 @@ def _two_sided(
     parts = instance.parts(upper.holds)
     return Verdict(
         claim_id,
-        parts[UPPER] and parts[NECESSARY] and holds_extra,
+        bool(parts[UPPER] and parts[NECESSARY] and holds_extra),
         upper.measured,
         upper.bound,
         upper.margin,
@@ -193,7 +193,7 @@ def check_c2(quick: bool = True, seed: int = SEED) -> Verdict:
 def _sweep(quick: bool) -> list[tuple[str, Quadratic, Grid]]:
     """C3/C4 sweep: d in {1, 10, 100}, isotropic and ill-conditioned (kappa = 100; rotated at
     d = 10, diagonal at d = 100), several Delta and sigma (more of them with ``quick=False``)."""
-    cases = []
+    cases: list = []
     for delta in (0.01,) if quick else (0.01, 0.1):
         for sigma in (1.0,) if quick else (0.5, 2.0):
             for d in (1, 10, 100):
@@ -567,7 +567,7 @@ def check_e4(quick: bool = True, seed: int = SEED) -> Verdict:
         "box |F_cvxpy - F_scipy|": abs(value - scipy_box.fun),
         "box projected-gradient residual": float(np.max(np.abs(point - projected))),
     }
-    worst = max(discrepancies, key=discrepancies.get)
+    worst = max(discrepancies, key=lambda name: discrepancies[name])
     tolerance = 1e-6
     return Verdict(
         "E4",

@@ -12,6 +12,7 @@ floor).  Such a verdict holds only if both boolean parts hold.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -49,7 +50,7 @@ class Verdict:
     detail: str
     params: dict = field(default_factory=dict)
     seed: int | None = SEED
-    parts: dict[str, bool | float] = field(default_factory=dict)
+    parts: Mapping[str, bool | float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # numpy scalars (np.bool_, np.float64) become plain Python values, so JSON stays typed
