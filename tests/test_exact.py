@@ -23,7 +23,7 @@ from qnets.simulate.best_point import best_quantized_point
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.theory.convex import all_bounds
 
-from qnets.claims.floor_instances import exact_sr_laws
+from qnets.claims.floor_instances import bound_value, exact_sr_laws, problem_constants
 from qnets.claims.verdict import Z
 
 
@@ -179,3 +179,18 @@ def test_c3_averaged_sr_iterate_keeps_half_the_stationary_error():
     exact = exact_sr_quadratic(problem, grid, box, inverse_time(1.0), 1000)
     assert exact.averaged[-1] / exact.last[-1] == pytest.approx(0.5, abs=0.03)
     assert exact.averaged[-1] == pytest.approx(exact.averaged[499], rel=0.01)
+
+
+def test_c4_floor_is_not_needed_on_a_quadratic():
+    """Finding: with a_t = c/sqrt(t+1) SR's averaged iterate on a quadratic decays like 1/sqrt(T)
+    (its stationary mean is w* and the average spans 2 c sqrt T units of chain time), staying far
+    below C4's bound with the floor removed: C4's floor is needed only off quadratics (|w - w*|)."""
+    problem = Quadratic(np.array([1.0]), noise=GaussianNoise(1.0))
+    grid = Grid(0.5)
+    box = Box.around(problem.w_star, 1.0, grid)
+    exact = exact_sr_quadratic(problem, grid, box, inverse_sqrt(0.5), 2000)
+    floorless = all_bounds()["C4"].without_floor()
+    constants = problem_constants(problem, box, grid, 0.5)
+    for steps in (125, 500, 2000):
+        assert exact.averaged[steps - 1] <= 0.1 * bound_value(floorless, constants, steps)
+    assert 0.4 <= exact.averaged[1999] / exact.averaged[499] <= 0.65  # 1/sqrt(4) = 0.5
