@@ -8,6 +8,7 @@ import pytest
 import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
+from qnets.figures.report import ClaimRow, Report, write_html, write_markdown
 from qnets.simulate import Grid
 from qnets.theory.convex import AVERAGED_GAP, scaling_consistent, settings, taylor_penalty_certificate
 from qnets.theory.symbols import T
@@ -15,6 +16,7 @@ from sympy.core.function import AppliedUndef
 
 from qnets.claims import registry as claims
 from qnets.claims.registry import CLAIMS, Verdict, all_bounds, run_checks
+from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Z, bonferroni_z
 from qnets.cli import main
 
 BOUNDS = all_bounds()
@@ -224,3 +226,39 @@ def test_verdict_json_keeps_holds_a_boolean():
     verdict = Verdict("C2", np.float64(0.5) <= 1.0, np.float64(0.5), 1.0, 0.0, "numpy scalars in")
     payload = json.loads(json.dumps(verdict.as_dict()))
     assert payload["holds"] is True and isinstance(payload["measured"], float)
+
+
+def test_verdict_keeps_positional_construction_and_carries_parts():
+    """``Verdict(claim_id, holds, measured, bound, margin, detail, params, seed)`` still works;
+    ``parts`` is optional, typed (bools stay bools) and in the JSON."""
+    plain = Verdict("C1", True, 1.0, 2.0, 0.0, "detail", {"n": 1}, 7)
+    assert plain.parts == {} and plain.seed == 7 and plain.parts_text() == ""
+    two_sided = Verdict(
+        "C3", True, 1.0, 2.0, 0.0, "d", parts={UPPER: np.bool_(True), NECESSARY: False, TIGHTNESS: 0.25}
+    )
+    payload = json.loads(json.dumps(two_sided.as_dict()))
+    assert payload["parts"] == {UPPER: True, NECESSARY: False, TIGHTNESS: 0.25}
+    assert two_sided.parts_text() == "upper bound holds: yes; floor necessary: NO; tightness: 0.25"
+
+
+def test_bonferroni_z_is_z_for_one_comparison_and_grows():
+    assert bonferroni_z(1) == pytest.approx(Z)
+    assert Z < bonferroni_z(10) < bonferroni_z(100)
+
+
+def test_report_claims_table_shows_the_parts(tmp_path):
+    from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
+
+    verdict = Verdict("C3", True, 1.0, 2.0, 0.0, "d", parts={UPPER: True, NECESSARY: True, TIGHTNESS: 0.31})
+    rows = [ClaimRow("C3", "reconstructed", "statement", verdict, "qnets check C3")]
+    report = Report("quick", rows, [], [], {"packages": {}}, 1.0)
+    write_markdown(tmp_path / "report.md", report)
+    text = (tmp_path / "report.md").read_text()
+    assert "| upper bound holds | floor necessary | tightness |" in text and "| yes | yes | 0.31 |" in text
+    write_html(tmp_path / "report.html", report)
+    assert "<th>floor necessary</th>" in (tmp_path / "report.html").read_text()
+
+
+def test_check_command_prints_the_parts(capsys):
+    assert main(["check", "E3"]) == 0
+    assert "parts" in capsys.readouterr().out
