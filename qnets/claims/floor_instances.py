@@ -209,15 +209,27 @@ def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -
 def bc_limit_instance(bound: Bound, problem: Problem, grid: Grid, box: Box, c: float | None = None) -> FloorTest:
     """C5/C6 in the limit ``T -> infinity``: BC's limit point ``w_inf`` (exact corner sums) on
     ``problem`` (``L2 > 0``).  Upper estimate ``F(w_inf) - F*``; lower estimate
-    ``||grad F(w_inf)||^2/(2L)``; the margin covers the root's residual ``r``:
-    ``||grad F|| sqrt(d) r / (mu/2)`` (``E grad F(Q_s(w))`` has Jacobian close to the Hessian, at
-    least ``mu/2`` for these grids).  Tightness: ``F(w_inf) - F*`` over the bound's floor."""
+    ``||grad F(w_inf)||^2/(2L)``.  The margin covers the root's residual ``r = ||h(w_inf)||``
+    (``h(w) = E grad F(Q_s(w))``): the true root is within ``r / s_min`` of the computed one
+    (to first order, ``s_min`` the smallest singular value of ``h``'s Jacobian there, by central
+    differences), which moves the lower estimate by at most ``||grad F|| r / s_min``.
+    Tightness: ``F(w_inf) - F*`` over the bound's floor."""
     w_inf = bc_limit_point(problem, grid)
     gap = float(problem.gap(w_inf[None, :])[0])
     gradient = problem.grad(w_inf[None, :])[0]
-    residual = float(np.max(np.abs(mean_quantized_gradient(problem, grid, w_inf))))
+    residual = float(np.linalg.norm(mean_quantized_gradient(problem, grid, w_inf)))
+    step = 1e-6 * grid.delta
+    jacobian = np.stack(
+        [
+            mean_quantized_gradient(problem, grid, w_inf + step * e)
+            - mean_quantized_gradient(problem, grid, w_inf - step * e)
+            for e in np.eye(problem.d)
+        ],
+        axis=1,
+    ) / (2 * step)
+    smallest_singular_value = float(np.linalg.svd(jacobian, compute_uv=False).min())
     lower = float(gradient @ gradient) / (2 * problem.L)
-    margin = max(float(np.linalg.norm(gradient)) * math.sqrt(problem.d) * residual / (problem.mu / 2), 1e-15)
+    margin = max(float(np.linalg.norm(gradient)) * residual / smallest_singular_value, 1e-15)
     constants = problem_constants(problem, box, grid, c)
     label = f"BC limit point (T -> infinity, Delta={grid.delta:g})"
     return _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
