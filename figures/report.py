@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qnets.figures.build import BuiltFigure
 
-from qnets.claims.verdict import Verdict
+from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Verdict
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,14 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _part(verdict: Verdict, name: str) -> str:
+    """A two-sided check's part as a cell ("-" for checks without it)."""
+    if name not in verdict.parts:
+        return "-"
+    value = verdict.parts[name]
+    return ("yes" if value else "NO") if isinstance(value, bool) else _number(value)
+
+
 def _claim_cells(row: ClaimRow) -> list[str]:
     v = row.verdict
     return [
@@ -45,6 +53,9 @@ def _claim_cells(row: ClaimRow) -> list[str]:
         _number(v.measured),
         _number(v.bound),
         _number(v.ratio),
+        _part(v, UPPER),
+        _part(v, NECESSARY),
+        _part(v, TIGHTNESS),
         row.command,
         v.detail,
     ]
@@ -53,11 +64,29 @@ def _claim_cells(row: ClaimRow) -> list[str]:
 #: Below the claims table, in both reports; ``{code}``/``{end}`` mark code in each markup.
 RATIO_NOTE = (
     "{code}ratio{end} is measured/bound. For checks of an upper bound it says how tight the bound is; for the "
-    "other checks the last column says what measured and bound are. Parameters and seeds of every verdict "
-    "are in {code}verdicts.json{end}."
+    "other checks the last column says what measured and bound are. For the bounds with a floor (C3-C6) the "
+    "check is two-sided: {code}upper bound holds{end} (every comparison with the bound), {code}floor "
+    "necessary{end} (an exact instance whose error exceeds the bound with its floor removed) and "
+    "{code}tightness{end} (the exact limit error over the floor); the verdict holds only if both parts hold. "
+    "Parameters, seeds and every check's parts are in {code}verdicts.json{end}."
 )
 
-HEADER = ["id", "source", "statement", "verdict", "measured", "bound", "ratio", "re-run", "what was compared"]
+HEADER = [
+    "id",
+    "source",
+    "statement",
+    "verdict",
+    "measured",
+    "bound",
+    "ratio",
+    UPPER,
+    NECESSARY,
+    TIGHTNESS,
+    "re-run",
+    "what was compared",
+]
+#: Columns of the command and of the detail in :func:`_claim_cells`.
+COMMAND, DETAIL = HEADER.index("re-run"), HEADER.index("what was compared")
 
 
 def _summary(rows: list[ClaimRow], figures: list, failed: list[FailedFigure]) -> str:
@@ -97,7 +126,7 @@ def write_markdown(path: Path, report: Report) -> None:
     ]
     for row in rows:
         cells = [c.replace("|", "\\|") for c in _claim_cells(row)]
-        cells[7] = f"`{cells[7]}`"
+        cells[COMMAND] = f"`{cells[COMMAND]}`"
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", RATIO_NOTE.format(code="`", end="`"), ""]
     lines += ["## Figures", ""]
@@ -157,9 +186,9 @@ def write_html(path: Path, report: Report) -> None:
         css = "holds" if row.verdict.holds else "fails"
         tds = [f"<td>{e(c)}</td>" for c in cells[:3]]
         tds.append(f'<td class="{css}">{e(cells[3])}</td>')
-        tds += [f"<td>{e(c)}</td>" for c in cells[4:7]]
-        tds.append(f"<td><code>{e(cells[7])}</code></td>")
-        tds.append(f"<td>{e(cells[8])}</td>")
+        tds += [f"<td>{e(c)}</td>" for c in cells[4:COMMAND]]
+        tds.append(f"<td><code>{e(cells[COMMAND])}</code></td>")
+        tds.append(f"<td>{e(cells[DETAIL])}</td>")
         parts.append("<tr>" + "".join(tds) + "</tr>")
     parts += [
         "</table>",

@@ -14,6 +14,7 @@ from qnets.simulate import (
     StochasticRounding,
     UniformNoise,
     constant,
+    inverse_sqrt,
     inverse_time,
     run,
 )
@@ -22,6 +23,7 @@ from qnets.simulate.best_point import best_quantized_point
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.theory.convex import all_bounds
 
+from qnets.claims.floor_instances import bound_value, exact_sr_laws, problem_constants
 from qnets.claims.verdict import Z
 
 
@@ -147,3 +149,48 @@ def test_e2_refuses_noise_that_is_not_additive():
     diagonal = Quadratic(np.ones(2), noise=problem.noise)
     with pytest.raises(TypeError, match="additive gradient noise"):
         exact_sr_quadratic(diagonal, grid, Box.around(diagonal.w_star, 1.0, grid), constant(0.1), 5)
+
+
+def test_c4_exact_sr_laws_match_a_direct_simulation():
+    """The exact laws of SR with a deterministic (sub)gradient (C4's |w - w*| instance) against a
+    direct simulation of the rounding rule, at several t (z = 5 on each law's entries)."""
+    points, w_star, c = np.arange(-1.0, 3.0), 0.2, 2.0
+    schedule = inverse_sqrt(c)
+    steps, chains = 60, 40_000
+    laws = exact_sr_laws(points, lambda w: np.sign(w - w_star), schedule, steps, 0)
+    rng = np.random.default_rng(11)
+    w = np.full(chains, points[0])
+    for t in range(steps):
+        if t in (1, 5, 59):
+            frequencies = np.array([np.mean(w == x) for x in points])
+            stderr = np.sqrt(laws[t] * (1 - laws[t]) / chains)
+            assert np.all(np.abs(frequencies - laws[t]) <= Z * stderr + 1e-12), t
+        target = np.clip(w - schedule(t) * np.sign(w - w_star), points[0], points[-1])
+        w = np.floor(target) + (rng.random(chains) < target - np.floor(target))
+
+
+def test_c3_averaged_sr_iterate_keeps_half_the_stationary_error():
+    """Why C3's floor is necessary: with a_t = 1/(mu(t+1)) the last half of the steps spans a
+    fixed chain time, so the averaged iterate keeps about half of the last iterate's error
+    (exactly 1/2 for an Ornstein-Uhlenbeck limit), rather than averaging it away."""
+    problem = Quadratic(np.array([1.0]), noise=GaussianNoise(1.0))
+    grid = Grid(0.5)
+    box = Box.around(problem.w_star, 1.0, grid)
+    exact = exact_sr_quadratic(problem, grid, box, inverse_time(1.0), 1000)
+    assert exact.averaged[-1] / exact.last[-1] == pytest.approx(0.5, abs=0.03)
+    assert exact.averaged[-1] == pytest.approx(exact.averaged[499], rel=0.01)
+
+
+def test_c4_floor_is_not_needed_on_a_quadratic():
+    """Finding: with a_t = c/sqrt(t+1) SR's averaged iterate on a quadratic decays like 1/sqrt(T)
+    (its stationary mean is w* and the average spans 2 c sqrt T units of chain time), staying far
+    below C4's bound with the floor removed: C4's floor is needed only off quadratics (|w - w*|)."""
+    problem = Quadratic(np.array([1.0]), noise=GaussianNoise(1.0))
+    grid = Grid(0.5)
+    box = Box.around(problem.w_star, 1.0, grid)
+    exact = exact_sr_quadratic(problem, grid, box, inverse_sqrt(0.5), 2000)
+    floorless = all_bounds()["C4"].without_floor()
+    constants = problem_constants(problem, box, grid, 0.5)
+    for steps in (125, 500, 2000):
+        assert exact.averaged[steps - 1] <= 0.1 * bound_value(floorless, constants, steps)
+    assert 0.4 <= exact.averaged[1999] / exact.averaged[499] <= 0.65  # 1/sqrt(4) = 0.5

@@ -11,20 +11,40 @@ finite = st.floats(-1e3, 1e3, allow_nan=False)
 deltas = st.floats(1e-3, 10.0)
 
 
+class StratifiedUniforms:
+    """A stand-in generator whose ``random(size)`` returns the stratified points
+    ``(j + 1/2)/n``, ``j = 0..n-1``: driving ``Grid.stochastic`` with them enumerates its
+    uniform input, so the fraction rounded up is ``p`` to within ``1/n``, with no sampling error."""
+
+    def random(self, size=None, out=None):
+        n = int(np.prod(size if out is None else out.shape))
+        values = (np.arange(n) + 0.5) / n
+        if out is None:
+            return values.reshape(size)
+        out[...] = values.reshape(out.shape)
+        return out
+
+
 @given(x=finite, delta=deltas)
 @example(x=0.3, delta=0.1)
 @example(x=-2.5, delta=1.0)
+@example(x=0.0999, delta=0.1)  # p near 1
+@example(x=0.0001, delta=0.1)  # p near 0
 def test_c1_stochastic_rounding_unbiased_and_variance_exact(x, delta):
-    """Enumerate the two outcomes: E Q_s(x) = x and Var Q_s(x) = Delta^2 p (1 - p) <= Delta^2/4."""
+    """Grid.stochastic over an enumeration of its uniform input: the outcomes are the two
+    neighbours, E Q_s(x) = x and Var Q_s(x) = Delta^2 p(1 - p) <= Delta^2/4 to within Delta/n."""
+    n = 10_000
     grid = Grid(delta)
-    p = float(grid.round_up_probability(x))
+    draws = grid.stochastic(np.full(n, x), StratifiedUniforms())
     lower = delta * np.floor(x / delta)
-    upper = lower + delta
-    mean = (1 - p) * lower + p * upper
-    variance = (1 - p) * (lower - x) ** 2 + p * (upper - x) ** 2
-    assert mean == pytest.approx(x, rel=1e-12, abs=1e-9 * delta)
-    assert variance == pytest.approx(delta**2 * p * (1 - p), rel=1e-9, abs=1e-12 * delta**2)
-    assert variance <= delta**2 / 4 * (1 + 1e-12)
+    p = (x - lower) / delta
+    assert np.all(
+        np.isclose(draws, lower, atol=1e-9 * delta, rtol=1e-12)
+        | np.isclose(draws, lower + delta, atol=1e-9 * delta, rtol=1e-12)
+    )
+    assert abs(draws.mean() - x) <= delta / n + 1e-9 * max(delta, abs(x))
+    assert abs(np.mean((draws - x) ** 2) - delta**2 * p * (1 - p)) <= delta**2 / n + 1e-9 * delta * max(delta, abs(x))
+    assert delta**2 * p * (1 - p) <= delta**2 / 4 * (1 + 1e-12)
 
 
 @pytest.mark.parametrize("x", [0.013, 0.5, -0.987, 3.25])
@@ -71,8 +91,12 @@ def test_bounded_grids_saturate_at_their_end_points():
     np.testing.assert_array_equal(grid.points(), [-1.5, -0.5, 0.5, 1.5])
     x = np.array([-9.0, -1.6, 0.4, 1.6, 9.0])
     np.testing.assert_array_equal(grid.nearest(x), [-1.5, -1.5, 0.5, 1.5, 1.5])
-    draws = grid.stochastic(np.tile(x, (1000, 1)), np.random.default_rng(3))
-    np.testing.assert_array_equal(draws[:, [0, 1, 3, 4]], np.tile([-1.5, -1.5, 1.5, 1.5], (1000, 1)))
+    draws = grid.stochastic(np.tile(x, (100_000, 1)), np.random.default_rng(3))
+    np.testing.assert_array_equal(draws[:, [0, 1, 3, 4]], np.tile([-1.5, -1.5, 1.5, 1.5], (100_000, 1)))
+    # 0.4 lies in the cell [-0.5, 0.5] next to the end point: up with probability 0.9
+    assert set(np.unique(draws[:, 2])) == {-0.5, 0.5}
+    up = np.mean(draws[:, 2] == 0.5)
+    assert abs(up - 0.9) <= Z * np.sqrt(0.9 * 0.1 / 100_000)
 
 
 @pytest.mark.parametrize(

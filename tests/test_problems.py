@@ -97,6 +97,45 @@ def test_logistic_hessian_lipschitz_constant_L2_holds():
     assert problem.L2 > 0
 
 
+def test_G_is_exact_for_a_diagonal_quadratic_with_additive_noise():
+    """Two-sided: G^2 = max over the box's vertices of ||H (v - w*)||^2 + d sigma^2 (the closed
+    form, computed here from H, w* and sigma), and a Monte Carlo E||g||^2 at the worst vertex
+    agrees with G^2 within z = 5 standard errors on both sides: a G three times too large fails."""
+    problem = PROBLEMS["diagonal"]
+    box = Box.around(problem.w_star, 1.0, Grid(0.25))
+    corners = np.array(np.meshgrid(*zip(box.lo, box.hi, strict=True))).reshape(problem.d, -1).T
+    second_moments = np.sum((problem.H * (corners - problem.w_star)) ** 2, axis=1) + problem.d * 0.7**2
+    G = problem.G(box)
+    assert G**2 == pytest.approx(second_moments.max(), rel=1e-12)
+    worst = corners[int(np.argmax(second_moments))]
+    n = 200_000
+    sq = np.sum(problem.stochastic_grad(np.tile(worst, (n, 1)), np.random.default_rng(8)) ** 2, axis=1)
+    assert abs(sq.mean() - G**2) <= Z * sq.std(ddof=1) / np.sqrt(n)
+
+
+def test_logistic_L_is_attained_at_zero():
+    """Two-sided: the Hessian at w = 0 is X^T X/(4n) + lam I, whose largest eigenvalue is L."""
+    problem = PROBLEMS["logistic"]
+    X, n = problem.X, problem.X.shape[0]
+    eps = 1e-5
+    hessian = np.stack(
+        [(problem.grad((eps * e)[None]) - problem.grad((-eps * e)[None]))[0] / (2 * eps) for e in np.eye(problem.d)]
+    )
+    assert np.linalg.eigvalsh((hessian + hessian.T) / 2).max() == pytest.approx(problem.L, rel=1e-6)
+    assert problem.L == pytest.approx(np.linalg.eigvalsh(X.T @ X / (4 * n)).max() + problem.lam, rel=1e-12)
+
+
+def test_logistic_L2_is_attained_in_one_dimension():
+    """Two-sided: with one feature and equal |y x| = 1.5, the Hessian is 1.5^2 sigma'(1.5 w) + lam,
+    whose steepest slope is 1.5^3 max|sigma''| = 1.5^3/(6 sqrt 3) = L2 (finite differences)."""
+    problem = Logistic(np.array([[1.5], [-1.5]]), np.array([1.0, -1.0]), 0.1)
+    w = np.linspace(-3, 3, 60_001)[:, None]
+    eps = 1e-5
+    hessian = (problem.grad(w + eps) - problem.grad(w - eps))[:, 0] / (2 * eps)
+    slopes = np.abs(np.diff(hessian)) / (w[1, 0] - w[0, 0])
+    assert slopes.max() == pytest.approx(problem.L2, rel=1e-4)
+
+
 def test_e4_cvxpy_optimum_agrees_with_scipy():
     """E4: cvxpy's F* for logistic regression agrees with scipy.optimize to 1e-6 relative."""
     problem = Logistic.synthetic(n=300, d=5, lam=0.05, seed=3)

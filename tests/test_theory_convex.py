@@ -1,18 +1,22 @@
 """Derived convex bounds (C2-C7, SGD baselines), E3 scaling, and the claim registry."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
+from qnets.figures.report import ClaimRow, Report, write_html, write_markdown
 from qnets.simulate import Grid
-from qnets.theory.convex import scaling_consistent
+from qnets.theory.convex import AVERAGED_GAP, scaling_consistent, settings, taylor_penalty_certificate
+from qnets.theory.symbols import T
 from sympy.core.function import AppliedUndef
 
 from qnets.claims import registry as claims
 from qnets.claims.registry import CLAIMS, Verdict, all_bounds, run_checks
+from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Z, bonferroni_z
 from qnets.cli import main
 
 BOUNDS = all_bounds()
@@ -26,9 +30,9 @@ def test_every_derivation_step_verifies(name):
 
 
 def test_e3_derived_bounds_are_scale_invariant_and_restated_c6_is_not():
-    for name, bound in BOUNDS.items():
-        if name != "C2":  # C2 bounds a squared distance in weight space, not F - F*
-            assert scaling_consistent(bound.expr), name
+    for name, bound in BOUNDS.items():  # F - F* does not change; squared distances change by s^2
+        assert scaling_consistent(bound.expr, bound.scaling_power), name
+    assert {BOUNDS["C2"].scaling_power, BOUNDS["C7-distance"].scaling_power} == {2}
     assert not scaling_consistent(BOUNDS["C6"].paper_form)
     assert scaling_consistent(BOUNDS["C3"].paper_form)
 
@@ -87,27 +91,40 @@ def test_c2_rounding_variance_inequality_holds(k, g, a, delta):
     assert l1_bound <= BOUNDS["C2"].evaluate(d=d, Delta=delta, a=a, G=max(np.linalg.norm(g), 1e-12)) * (1 + 1e-12)
 
 
-@pytest.mark.parametrize("name", [n for n in BOUNDS if n != "C2"])
-@given(
-    mu=positive,
-    G=positive,
-    D=positive,
-    Delta=positive,
-    L=positive,
-    L2=positive,
-    c=positive,
-    d=st.integers(1, 1000),
-    T=st.integers(1, 10**6),
-)
-def test_bounds_are_nonnegative_and_monotone_in_delta_g_and_d(name, mu, G, D, Delta, L, L2, c, d, T):
+FLOORED = ["C3", "C4", "C5", "C6"]
+
+
+@pytest.mark.parametrize("name", [n for n in BOUNDS if BOUNDS[n].quantity == AVERAGED_GAP])
+def test_every_averaged_bound_tends_to_its_floor(name):
+    """The ``floor`` a bound carries is exactly what its expression keeps as T -> infinity
+    (the necessity checks remove it, so it must be the whole non-vanishing part)."""
     bound = BOUNDS[name]
-    values = {"mu": mu, "G": G, "D": D, "Delta": Delta, "L": L, "L2": L2, "c": c, "d": d, "T": T}
-    values = {k: v for k, v in values.items() if k in {s.name for s in bound.expr.free_symbols}}
-    base = bound.evaluate(**values)
-    assert base >= 0
-    for key in ("Delta", "G", "D"):
-        if key in values:
-            assert bound.evaluate(**{**values, key: 2 * values[key]}) >= base * (1 - 1e-12)
+    assert sp.simplify(sp.limit(bound.expr, T, sp.oo) - bound.floor) == 0
+    assert (bound.floor != 0) == (name in FLOORED)
+
+
+@pytest.mark.parametrize("name", FLOORED)
+@pytest.mark.parametrize("factor", [0, sp.Rational(1, 10), -1], ids=["zero", "a-tenth", "negative"])
+def test_verify_rejects_a_wrong_floor_and_names_the_failing_step(name, factor):
+    """The floor's input (SR's rounding term X, BC's penalty P) scaled by 0, 1/10 or -1 makes
+    a verified step fail: the substituted C2 lemma, or the penalty's derivation."""
+    setting, derive = settings()[name]
+    field = "rounding_term" if setting.kind == "sr" else "penalty"
+    wrong = derive(replace(setting, **{field: factor * getattr(setting, field)}))
+    failing = wrong.failing_steps()
+    expected = {"sr": "C2 lemma substituted", "bc-lipschitz": "Lipschitz-gradient penalty", "bc-hessian": "penalty"}
+    assert failing and all(expected[setting.kind] in text for text in failing), failing
+    assert not derive(setting).failing_steps()
+
+
+def test_the_taylor_penalty_certificate_is_numeric_and_rejects_a_tenth():
+    """The Lipschitz-Hessian penalty is checked by enumerating SR's outcomes (a numeric step):
+    the derived L2 D d Delta^2/8 passes it, a tenth of it does not."""
+    setting, _ = settings()["C6"]
+    steps = [step for step in BOUNDS["C6"].derivation if step.check == "numeric"]
+    assert any("enumerated exactly" in step.justification for step in steps)
+    assert taylor_penalty_certificate(setting.penalty)()
+    assert not taylor_penalty_certificate(setting.penalty / 10)()
 
 
 def test_bound_evaluate_rejects_missing_and_bad_values():
@@ -119,18 +136,23 @@ def test_bound_evaluate_rejects_missing_and_bad_values():
         BOUNDS["C3"].evaluate(mu=1.0, G=1.0, T=10, d=1, Delta=0.1, sigma=2.0)
 
 
-def test_c4_reconstructed_second_term_is_below_the_step_size_sum():
-    """Finding: sqrt(T+1) c G^2/(2T) < sum_t a_t G^2 / (2T) for T >= 3 with a_t = c/sqrt(t+1)."""
-    for T in (3, 10, 1000):
-        exact = sum(1 / np.sqrt(t + 1) for t in range(T)) / (2 * T)
-        assert np.sqrt(T + 1) / (2 * T) < exact
+def test_c4_reconstructed_second_term_is_below_the_derived_one():
+    """Finding: the reconstructed sqrt(T+1) c G^2/(2T) is below the derived (2 sqrt T - 1) c G^2/(2T)
+    (which bounds sum_t a_t G^2/(2T)) for T >= 3: the registry's two forms differ by exactly that."""
+    numbers = {"D": 1.0, "c": 0.5, "G": 2.0, "d": 4, "Delta": 0.1}
+    for steps in (3, 10, 1000):
+        derived = BOUNDS["C4"].evaluate(T=steps, **numbers)
+        paper = BOUNDS["C4"].evaluate_paper_form(T=steps, **numbers)
+        second_terms = ((2 * np.sqrt(steps) - 1) - np.sqrt(steps + 1)) * 0.5 * 4.0 / (2 * steps)
+        assert derived - paper == pytest.approx(second_terms, rel=1e-12) and second_terms > 0
 
 
-def test_quick_claim_checks_all_hold():
-    verdicts = run_checks(quick=True)
-    assert {v.claim_id for v in verdicts} == set(CLAIMS)
-    failing = [(v.claim_id, v.detail) for v in verdicts if not v.holds]
-    assert not failing
+@pytest.mark.parametrize("claim_id", list(CLAIMS))
+def test_quick_claim_checks_all_hold(claim_id):
+    (verdict,) = run_checks([claim_id], quick=True)
+    assert verdict.claim_id == claim_id
+    assert verdict.holds, verdict.detail
+    assert all(value for value in verdict.parts.values() if isinstance(value, bool)), verdict.parts
 
 
 def test_a_failing_or_crashing_check_is_reported_not_raised(monkeypatch, capsys):
@@ -168,7 +190,7 @@ def test_bound_command_derives_and_evaluates(capsys):
     )
     out = capsys.readouterr().out
     assert code == 0 and "NOT VERIFIED" not in out and "value:" in out
-    expected = (1 + np.log(100)) * 4 / 200 + np.sqrt(4) * 0.1 * 2 / 2
+    expected = BOUNDS["C3"].evaluate(mu=1, G=2, T=100, d=4, Delta=0.1)
     assert f"value: {expected:.6g}" in out
     assert main(["check", "X9"]) == 2
 
@@ -204,3 +226,39 @@ def test_verdict_json_keeps_holds_a_boolean():
     verdict = Verdict("C2", np.float64(0.5) <= 1.0, np.float64(0.5), 1.0, 0.0, "numpy scalars in")
     payload = json.loads(json.dumps(verdict.as_dict()))
     assert payload["holds"] is True and isinstance(payload["measured"], float)
+
+
+def test_verdict_keeps_positional_construction_and_carries_parts():
+    """``Verdict(claim_id, holds, measured, bound, margin, detail, params, seed)`` still works;
+    ``parts`` is optional, typed (bools stay bools) and in the JSON."""
+    plain = Verdict("C1", True, 1.0, 2.0, 0.0, "detail", {"n": 1}, 7)
+    assert plain.parts == {} and plain.seed == 7 and plain.parts_text() == ""
+    two_sided = Verdict(
+        "C3", True, 1.0, 2.0, 0.0, "d", parts={UPPER: np.bool_(True), NECESSARY: False, TIGHTNESS: 0.25}
+    )
+    payload = json.loads(json.dumps(two_sided.as_dict()))
+    assert payload["parts"] == {UPPER: True, NECESSARY: False, TIGHTNESS: 0.25}
+    assert two_sided.parts_text() == "upper bound holds: yes; floor necessary: NO; tightness: 0.25"
+
+
+def test_bonferroni_z_is_z_for_one_comparison_and_grows():
+    assert bonferroni_z(1) == pytest.approx(Z)
+    assert Z < bonferroni_z(10) < bonferroni_z(100)
+
+
+def test_report_claims_table_shows_the_parts(tmp_path):
+    from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
+
+    verdict = Verdict("C3", True, 1.0, 2.0, 0.0, "d", parts={UPPER: True, NECESSARY: True, TIGHTNESS: 0.31})
+    rows = [ClaimRow("C3", "reconstructed", "statement", verdict, "qnets check C3")]
+    report = Report("quick", rows, [], [], {"packages": {}}, 1.0)
+    write_markdown(tmp_path / "report.md", report)
+    text = (tmp_path / "report.md").read_text()
+    assert "| upper bound holds | floor necessary | tightness |" in text and "| yes | yes | 0.31 |" in text
+    write_html(tmp_path / "report.html", report)
+    assert "<th>floor necessary</th>" in (tmp_path / "report.html").read_text()
+
+
+def test_check_command_prints_the_parts(capsys):
+    assert main(["check", "E3"]) == 0
+    assert "parts" in capsys.readouterr().out

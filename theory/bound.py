@@ -10,15 +10,18 @@ is checked by :meth:`Step.verify`:
   inequalities are non-negative symbols).  Where sympy cannot see the sign directly the step
   carries a ``certificate``: an expression whose sign sympy can see (a sum of non-negative
   terms) and that equals ``rhs - lhs`` identically;
-* ``"numeric"``: a one-dimensional lemma (such as ``H_T <= 1 + log T``) that sympy cannot
-  decide; it is checked exactly in rational/high-precision arithmetic on a stated range and
-  the step says so.
+* ``"numeric"``: a lemma that sympy cannot decide, checked by a numeric certificate: either a
+  one-dimensional inequality (such as ``H_T <= 1 + log T``) evaluated on a stated range, or an
+  inequality about stochastic rounding whose outcomes are enumerated exactly (every corner of
+  the grid cell with its probability, no sampling) over stated random instances.  These run in
+  float64 with a small stated slack (a relative ``1e-12`` or an absolute ``1e-12``), not in
+  exact arithmetic; each step's justification says what was evaluated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -58,15 +61,20 @@ class Step:
             if self.certificate is None:
                 return bool(gap.is_nonnegative)
             return sp.simplify(gap - self.certificate) == 0 and bool(self.certificate.is_nonnegative)
+        assert self.numeric_check is not None  # __post_init__: given exactly for "numeric"
         return bool(self.numeric_check())
 
 
 @dataclass(frozen=True)
 class Bound:
-    """A derived bound ``quantity <= expr`` on ``F - F*`` (or on a rounding error).
+    """A derived bound ``quantity <= expr`` on ``F - F*`` (or on a squared distance in weight space).
 
     ``paper_form`` is the paper's form where it differs from ours (``None`` if it agrees or
-    is unknown); ``scaling`` gives each symbol's power under the weight rescaling of claim E3.
+    is unknown).  ``floor`` is the term of ``expr`` that does not vanish as ``T -> infinity``
+    (zero for bounds without a floor), so that ``expr - floor`` is the bound with its floor
+    removed (:meth:`without_floor`).  ``scaling_power`` is the power of ``s`` by which the
+    bounded quantity changes under the weight rescaling ``w -> s w`` of claim E3: 0 for
+    ``F - F*``, 2 for a squared distance.
     """
 
     name: str
@@ -77,10 +85,21 @@ class Bound:
     derivation: tuple[Step, ...]
     paper_form: sp.Expr | None = None
     notes: str = ""
+    floor: sp.Expr = sp.S.Zero
+    scaling_power: int = 0
 
     def verify(self) -> list[tuple[Step, bool]]:
         """Check every step; returns ``(step, established)`` pairs in order."""
         return [(step, step.verify()) for step in self.derivation]
+
+    def failing_steps(self) -> list[str]:
+        """Justifications of the steps that do not verify (empty when the derivation holds)."""
+        return [step.justification for step, ok in self.verify() if not ok]
+
+    def without_floor(self) -> Bound:
+        """The same bound with its floor term removed from ``expr`` (the necessity checks'
+        reference, and the "floor removed" bug of the catalogue)."""
+        return replace(self, expr=sp.simplify(self.expr - self.floor), floor=sp.S.Zero)
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:

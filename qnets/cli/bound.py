@@ -79,8 +79,8 @@ def run_command(args: argparse.Namespace) -> int:
     if bound.paper_form is not None:
         print(f"paper's form: {bound.paper_form}")
     print(
-        f"scaling-consistent (E3): derived {scaling_consistent(bound.expr)}"
-        + ("" if bound.paper_form is None else f", paper {scaling_consistent(bound.paper_form)}")
+        f"scaling-consistent (E3): derived {scaling_consistent(bound.expr, bound.scaling_power)}"
+        + ("" if bound.paper_form is None else f", paper {scaling_consistent(bound.paper_form, bound.scaling_power)}")
     )
     if bound.notes:
         print(f"notes: {bound.notes}")

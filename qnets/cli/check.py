@@ -34,7 +34,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([v.as_dict() for v in verdicts], indent=2, default=float))
     else:
-        rows = [["claim", "source", "verdict", "measured", "bound", "margin", "ratio", "detail"]]
+        rows = [["claim", "source", "verdict", "measured", "bound", "margin", "ratio", "parts", "detail"]]
         for v in verdicts:
             rows.append(
                 [
@@ -45,6 +45,7 @@ def run_command(args: argparse.Namespace) -> int:
                     f"{v.bound:.4g}",
                     f"{v.margin:.2g}",
                     f"{v.ratio:.3g}",
+                    v.parts_text() or "-",
                     v.detail,
                 ]
             )

@@ -1,0 +1,235 @@
+"""Exact instances behind the two-sided checks of the bounds with a floor (C3, C4, C5, C6).
+
+Each instance is computed without sampling error and gives two numbers: an upper estimate of
+the bounded error, which must lie below the registry's bound (the *upper* part), and a lower
+estimate, which must exceed the same bound with its floor term removed (the *necessity* part:
+without the floor the bound would be false on this instance).  Why each instance is decisive:
+
+* C3 (SR, ``a_t = 1/(mu(t+1))``), :func:`sr_strongly_convex_instance`: a one-dimensional
+  quadratic, propagated exactly (E2).  The averaged iterate ``w_bar_T`` weights every step
+  equally, and the steps ``t in [T/2, T]`` span only ``sum a_t = log 2 / mu`` of the chain's
+  time, so ``w_bar_T`` keeps a fixed fraction (about a half) of SR's stationary variance:
+  ``E F(w_bar_T) - F*`` tends to a positive limit, while the floorless bound
+  ``(1 + log T) G^2/(2 mu T)`` tends to 0.
+* C4 (SR, ``a_t = c/sqrt(t+1)``), :func:`sr_convex_nonsmooth_instance`: here ``w_bar_T``
+  averages over ``2 c sqrt T`` units of chain time, so its variance vanishes and only the bias
+  of SR's stationary law remains.  For a quadratic that bias is zero (stationarity of
+  ``f(w) = w`` gives ``E_pi grad F = 0``, a linear function of ``E_pi w``), so on quadratics the
+  floor is *not* needed as ``T -> infinity``.  On ``F(w) = |w - w*|`` with ``w* = theta Delta``
+  and small steps the chain settles on ``{0, Delta}`` with equal rates, so
+  ``E w_bar_T -> Delta/2`` and, by Jensen, ``E F(w_bar_T) - F* >= |E w_bar_T - w*| ->
+  (1/2 - theta) Delta > 0``, while the floorless bound tends to 0.
+* C5 and C6 (BC), :func:`bc_limit_instance`: with ``a_t -> 0`` and ``sum a_t = infinity`` BC's
+  real weights, and so their average, converge to the root ``w_inf`` of
+  ``E grad F(Q_s(w))`` (:mod:`qnets.simulate.bc_limit`); ``E F(w_bar_T) - F* -> F(w_inf) - F*``,
+  which is positive when ``L2 > 0`` (logistic regression), while the floorless bound's limit
+  as ``T -> infinity`` is 0.  ``F(w_inf) - F*`` is bounded below by ``||grad F(w_inf)||^2/(2L)``
+  (L-smoothness), which does not depend on the solver's ``F*``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
+from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, inverse_sqrt, inverse_time
+from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
+from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
+from qnets.simulate.problems.base import Problem
+from qnets.theory.bound import Bound
+from qnets.theory.symbols import T
+
+#: Round-off allowance of the exact (float64) propagations: far below every compared gap.
+EXACT_MARGIN = 1e-9
+
+
+def bound_value(bound: Bound, constants: dict[str, float], steps: int | None) -> float:
+    """``bound.expr`` at ``constants`` and ``T = steps``; ``steps=None`` is the limit ``T -> infinity``."""
+    expr = sp.limit(bound.expr, T, sp.oo) if steps is None else bound.expr
+    numbers = {s.name: constants[s.name] for s in expr.free_symbols if s.name != "T"}
+    if steps is not None and T in expr.free_symbols:
+        numbers["T"] = steps
+    return bound.evaluate(expr, **numbers) if expr.free_symbols else float(expr)
+
+
+def bound_curve(bound: Bound, constants: dict[str, float], steps: np.ndarray) -> np.ndarray:
+    """``bound.expr`` at ``constants`` for every ``T`` in ``steps`` (one compiled evaluation)."""
+    fixed = {s: constants[s.name] for s in bound.expr.free_symbols if s.name != "T"}
+    return np.broadcast_to(
+        sp.lambdify(T, bound.expr.subs(fixed), "numpy")(np.asarray(steps, dtype=float)), np.shape(steps)
+    )
+
+
+def problem_constants(problem: Problem, box: Box, grid: Grid, c: float | None = None) -> dict[str, float]:
+    """The constants of the convex bounds for ``problem`` on ``box`` and ``grid``."""
+    constants = {
+        "G": problem.G(box),
+        "D": problem.D(box),
+        "mu": problem.mu,
+        "L": problem.L,
+        "L2": problem.L2,
+        "d": problem.d,
+        "Delta": grid.delta,
+    }
+    return {**constants, "c": c} if c is not None else constants
+
+
+@dataclass(frozen=True)
+class FloorTest:
+    """One exact instance: ``upper_estimate <= bound`` (upper part) and ``lower_estimate >
+    no_floor + margin`` (necessity part); ``tightness`` is an exact limit error over the floor."""
+
+    label: str
+    upper_estimate: float
+    bound: float
+    lower_estimate: float
+    no_floor: float
+    margin: float
+    tightness: float
+    detail: str
+
+    @property
+    def upper_holds(self) -> bool:
+        """The instance's error is below the bound."""
+        return self.upper_estimate <= self.bound
+
+    @property
+    def necessary(self) -> bool:
+        """The instance's error exceeds the floorless bound beyond the margin."""
+        return self.lower_estimate > self.no_floor + self.margin
+
+    def parts(self, upper_elsewhere: bool = True) -> dict[str, bool | float]:
+        """The verdict parts; ``upper_elsewhere``: the check's other upper-bound comparisons held."""
+        return {UPPER: upper_elsewhere and self.upper_holds, NECESSARY: self.necessary, TIGHTNESS: self.tightness}
+
+    def summary(self) -> str:
+        """One sentence for the verdict's detail."""
+        return (
+            f"{self.label}: upper {self.upper_estimate:.4g} <= bound {self.bound:.4g}: {self.upper_holds}; "
+            f"lower {self.lower_estimate:.4g} > floorless bound {self.no_floor:.4g} + {self.margin:.1g}: "
+            f"{self.necessary}; tightness {self.tightness:.3g}; {self.detail}"
+        )
+
+
+def sr_strongly_convex_instance(bound: Bound, steps: int) -> FloorTest:
+    """C3 on ``F = (w - w*)^2/2`` (``w* = 0``), ``N(0, 1)`` gradient noise, ``Delta = 0.5``, the
+    box ``[-1, 1]``, ``a_t = 1/(t+1)``: E2's exact ``E F(w_bar_T) - F*`` at ``T = steps``.
+    Tightness: E1's exact small-step floor over the bound's floor."""
+    problem = Quadratic(np.array([1.0]), noise=GaussianNoise(1.0))
+    grid = Grid(0.5)
+    box = Box.around(problem.w_star, 1.0, grid)
+    exact = float(exact_sr_quadratic(problem, grid, box, inverse_time(problem.mu), steps).averaged[-1])
+    e1 = sr_floor_quadratic(problem.mu, 1.0, grid.delta).gap
+    label = f"exact E2 instance (d=1, Delta=0.5, sigma=1, W=[-1,1], T={steps})"
+    constants = problem_constants(problem, box, grid)
+    return _floor_test(bound, constants, steps, label, (exact, exact), ("E1 exact floor", e1))
+
+
+def _floor_test(
+    bound: Bound,
+    constants: dict[str, float],
+    steps: int | None,
+    label: str,
+    estimates: tuple[float, float],
+    limit: tuple[str, float],
+    margin: float = EXACT_MARGIN,
+) -> FloorTest:
+    """The :class:`FloorTest` of an instance with ``(upper, lower)`` estimates of its error and an
+    exact limit error ``limit = (name, value)``, against ``bound`` at ``constants`` and ``T = steps``
+    (``None``: the limit ``T -> infinity``); tightness is the limit error over the floor."""
+    floor = bound_value(_floor_only(bound), constants, steps)
+    name, value = limit
+    return FloorTest(
+        label,
+        estimates[0],
+        bound_value(bound, constants, steps),
+        estimates[1],
+        bound_value(bound.without_floor(), constants, steps),
+        margin,
+        value / floor if floor > 0 else math.inf,
+        f"{name} {value:.4g} against the bound's floor {floor:.4g}",
+    )
+
+
+def _floor_only(bound: Bound) -> Bound:
+    """A bound whose expression is ``bound``'s floor term."""
+    return Bound(bound.name, bound.claim_id, bound.quantity, bound.assumptions, bound.floor, ())
+
+
+def exact_sr_laws(
+    points: np.ndarray, grad: Callable[[np.ndarray], np.ndarray], schedule, steps: int, start: int
+) -> np.ndarray:
+    """Laws of SR's iterates ``w_0 .. w_{steps-1}`` (rows) on the consecutive grid points
+    ``points`` (the box's grid), for a deterministic gradient ``grad``: from ``x`` the step goes
+    to ``y = P_W(x - a_t grad(x))`` and rounds up with probability ``frac((y - lo)/Delta)``."""
+    delta = float(points[1] - points[0])
+    size = points.size
+    laws = np.zeros((steps, size))
+    law = np.zeros(size)
+    law[start] = 1.0
+    rows = np.arange(size)
+    for t in range(steps):
+        laws[t] = law
+        target = np.clip(points - float(schedule(t)) * grad(points), points[0], points[-1])
+        position = (target - points[0]) / delta
+        below = np.minimum(np.floor(position).astype(int), size - 1)
+        up = position - below
+        kernel = np.zeros((size, size))
+        np.add.at(kernel, (rows, below), 1 - up)
+        np.add.at(kernel, (rows, np.minimum(below + 1, size - 1)), up)
+        law = law @ kernel
+    return laws
+
+
+def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -> FloorTest:
+    """C4 on ``F(w) = |w - w*|`` (convex, ``G = 1``), ``w* = theta Delta``, ``Delta = 1``, the box
+    ``[-Delta, 2 Delta]`` (``D = 3``), ``w_0 = -Delta``, ``a_t = c/sqrt(t+1)`` with ``c = D/(G sqrt 2)``.
+
+    Exact laws of ``w_t`` give the upper estimate ``(1/T) sum_t E|w_t - w*| >= E F(w_bar_T) - F*``
+    and the lower estimate ``|E w_bar_T - w*| <= E F(w_bar_T) - F*`` (Jensen).  Tightness: the
+    limit ``(1/2 - theta) Delta`` over the floor ``sqrt(d) Delta G/2``."""
+    delta, w_star = 1.0, theta
+    points = delta * np.arange(-1, 3, dtype=float)
+    diameter, lipschitz = float(points[-1] - points[0]), 1.0
+    c = diameter / (lipschitz * math.sqrt(2))
+    laws = exact_sr_laws(points, lambda w: np.sign(w - w_star), inverse_sqrt(c), steps, 0)
+    upper = float(np.mean(laws @ np.abs(points - w_star)))
+    lower = abs(float(np.mean(laws @ points)) - w_star)
+    constants = {"G": lipschitz, "D": diameter, "d": 1, "Delta": delta, "c": c}
+    label = f"exact |w - w*| instance (d=1, Delta=1, w*={w_star:g}, W=[-1,2], c={c:.3g}, T={steps})"
+    limit = ("limit |E w_bar - w*| = (1/2 - theta) Delta =", (0.5 - theta) * delta)
+    return _floor_test(bound, constants, steps, label, (upper, lower), limit)
+
+
+def bc_limit_instance(bound: Bound, problem: Problem, grid: Grid, box: Box, c: float | None = None) -> FloorTest:
+    """C5/C6 in the limit ``T -> infinity``: BC's limit point ``w_inf`` (exact corner sums) on
+    ``problem`` (``L2 > 0``).  Upper estimate ``F(w_inf) - F*``; lower estimate
+    ``||grad F(w_inf)||^2/(2L)``.  The margin covers the root's residual ``r = ||h(w_inf)||``
+    (``h(w) = E grad F(Q_s(w))``): the true root is within ``r / s_min`` of the computed one
+    (to first order, ``s_min`` the smallest singular value of ``h``'s Jacobian there, by central
+    differences), which moves the lower estimate by at most ``||grad F|| r / s_min``.
+    Tightness: ``F(w_inf) - F*`` over the bound's floor."""
+    w_inf = bc_limit_point(problem, grid)
+    gap = float(problem.gap(w_inf[None, :])[0])
+    gradient = problem.grad(w_inf[None, :])[0]
+    residual = float(np.linalg.norm(mean_quantized_gradient(problem, grid, w_inf)))
+    step = 1e-6 * grid.delta
+    jacobian = np.stack(
+        [
+            mean_quantized_gradient(problem, grid, w_inf + step * e)
+            - mean_quantized_gradient(problem, grid, w_inf - step * e)
+            for e in np.eye(problem.d)
+        ],
+        axis=1,
+    ) / (2 * step)
+    smallest_singular_value = float(np.linalg.svd(jacobian, compute_uv=False).min())
+    lower = float(gradient @ gradient) / (2 * problem.L)
+    margin = max(float(np.linalg.norm(gradient)) * residual / smallest_singular_value, 1e-15)
+    constants = problem_constants(problem, box, grid, c)
+    label = f"BC limit point (T -> infinity, Delta={grid.delta:g})"
+    return _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
