@@ -78,7 +78,7 @@ CLAIMS = {
             cc.check_c6,
             "C6",
         ),
-        Claim("C7", "paper", "BC on quadratics drives the real weights to w*.", cc.check_c7, "C7"),
+        Claim("C7", "paper", "BC on quadratics drives the real weights to w*.", cc.check_c7, "C7-distance"),
         Claim("C8", "extension", "R stagnates once a_t ||g||_inf < Delta/2.", cc.check_c8),
         Claim("C9", "paper", "As a -> 0, SGD's floor shrinks like a while SR's floor stays.", cc.check_c9),
         Claim(
