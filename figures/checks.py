@@ -3,28 +3,62 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
-from qnets.figures.cache import Cache
+from qnets.figures.cache import Arrays, Cache
+from qnets.figures.output import dumps
 from qnets.figures.provenance import code_hash
 
 from qnets.claims.registry import run_checks
 from qnets.claims.verdict import Verdict
 
+#: The fields of a stored verdict and the JSON types each may have (``null`` stands for NaN).
+VERDICT_SCHEMA: dict[str, tuple[type, ...]] = {
+    "claim_id": (str,),
+    "holds": (bool,),
+    "measured": (int, float, type(None)),
+    "bound": (int, float, type(None)),
+    "margin": (int, float, type(None)),
+    "detail": (str,),
+    "params": (dict,),
+    "seed": (int, type(None)),
+    "ratio": (int, float, type(None)),
+}
+
+
+def verdict_from_arrays(arrays: Arrays) -> Verdict:
+    """The verdict stored in a cache entry, or ``ValueError`` naming what is wrong with it."""
+    if set(arrays) != {"verdict"}:
+        raise ValueError(f"expected one array 'verdict', got {sorted(arrays)}")
+    try:
+        fields = json.loads(str(arrays["verdict"]))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"verdict is not JSON ({error.msg})") from None
+    if not isinstance(fields, dict) or set(fields) != set(VERDICT_SCHEMA):
+        raise ValueError("verdict does not have the fields " + ", ".join(VERDICT_SCHEMA))
+    for name, types in VERDICT_SCHEMA.items():
+        if not isinstance(fields[name], types) or (name != "holds" and isinstance(fields[name], bool)):
+            raise ValueError(f"verdict field {name!r} has type {type(fields[name]).__name__}")
+    fields.pop("ratio")
+    for name in ("measured", "bound", "margin"):
+        fields[name] = math.nan if fields[name] is None else fields[name]
+    return Verdict(**fields)
+
 
 def cached_verdicts(ids: list[str], quick: bool, cache: Cache, claims: dict | None = None) -> list[Verdict]:
     """``run_checks`` one claim at a time, each verdict cached under its id, mode and code hash
-    (``claims``: the registry to use, default :data:`qnets.claims.registry.CLAIMS`)."""
+    (``claims``: the registry to use, default :data:`qnets.claims.registry.CLAIMS`); a cached
+    verdict that fails :func:`verdict_from_arrays` is recomputed."""
     verdicts = []
     for claim_id in ids:
         arrays = cache.get_or_compute(
             f"check-{claim_id}",
             {"quick": quick, "code": code_hash()},
             lambda claim_id=claim_id: {
-                "verdict": np.array(json.dumps(run_checks([claim_id], quick, claims)[0].as_dict(), default=float))
+                "verdict": np.array(dumps(run_checks([claim_id], quick, claims)[0].as_dict(), indent=None))
             },
+            validate=verdict_from_arrays,
         )
-        fields = json.loads(str(arrays["verdict"]))
-        fields.pop("ratio")
-        verdicts.append(Verdict(**fields))
+        verdicts.append(verdict_from_arrays(arrays))
     return verdicts

@@ -49,8 +49,8 @@ def test_simulate_table_lists_both_bc_weight_kinds(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["simulate", "--delta", "0"], "delta must be > 0"),
-        (["simulate", "--chains", "0"], "n_chains must be an integer >= 1"),
+        (["simulate", "--delta", "0"], "argument --delta: must be a finite number > 0"),
+        (["simulate", "--chains", "0"], "argument --chains: must be an integer in [1, "),
         (["simulate", "--problem", "double-well", "--d", "3"], "fixed dimension"),
     ],
 )
@@ -86,7 +86,7 @@ def test_markov_table_shows_the_law_against_a(capsys):
 
 def test_markov_rejects_a_non_positive_step(capsys):
     assert main(["markov", "--lr", "0"]) == 2
-    assert "--lr must be > 0" in capsys.readouterr().err
+    assert "argument --lr: must be a finite number > 0" in capsys.readouterr().err
 
 
 def test_bound_shows_markov_derivations(capsys):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from qnets.claims.verdict import SEED
 from qnets.cli._common import add_speed_options, print_table
@@ -29,10 +28,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Run the checks; exit status 1 if any fails."""
     from qnets.claims import CLAIMS, run_checks
+    from qnets.figures.output import dumps
 
     verdicts = run_checks(args.ids, quick=not args.full, seed=args.seed)
     if args.json:
-        print(json.dumps([v.as_dict() for v in verdicts], indent=2, default=float))
+        print(dumps([v.as_dict() for v in verdicts]))
     else:
         rows = [["claim", "source", "verdict", "measured", "bound", "margin", "ratio", "detail"]]
         for v in verdicts:
