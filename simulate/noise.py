@@ -92,7 +92,11 @@ class GaussianNoise:
         width = abs(s) * self.sigma
         if width == 0:
             return _ramp(np.asarray(m, dtype=float))
-        return width * gaussian_ramp(-np.asarray(m, dtype=float) / width)
+        m = np.asarray(m, dtype=float)
+        with np.errstate(over="ignore"):
+            z = -m / width
+        # where |m| / width overflows the noise is negligible against m: the ramp is max(m, 0) exactly
+        return np.where(np.isfinite(z), width * gaussian_ramp(np.where(np.isfinite(z), z, 0.0)), _ramp(m))
 
     def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
         """``E clip(m + s xi, 0, 1) = E R(m + s xi) - E R(m - 1 + s xi)`` (accurate for ``m <= 1/2``)."""

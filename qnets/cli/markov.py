@@ -27,6 +27,12 @@ MAX_STATES = min(MAX_DENSE_STATES, MAX_DENSE_EIGEN_STATES)
 DENSE_COPIES = 8
 #: The toys' gradients grow like w^3: beyond this half-width the exact laws lose all meaning.
 MAX_HALF_WIDTH = 1e6
+#: Gaussian noise is treated as reaching this many standard deviations (the exact laws keep
+#: every entry down to the smallest double, about 38 standard deviations out).
+MAX_NOISE_MULTIPLE = 40
+#: The largest jump, in grid points, one step may make: beyond it the lattice coordinates
+#: ``(x_j - y) / delta`` of the exact laws lose their integer resolution in float64.
+MAX_REACH = 1e12
 #: From this many states on, each step size's solve is announced on stderr.
 PROGRESS_FROM_STATES = 1000
 
@@ -108,20 +114,26 @@ def run_command(args: argparse.Namespace) -> int:
         f"--delta {args.delta:g} --half-width {args.half_width:g} ({space.size} states)",
     )
     rates = sorted(args.lr or DEFAULT_RATES, reverse=True)
-    progress = Progress(len(rates), quiet=space.size < PROGRESS_FROM_STATES)
-    try:
-        rows = []
-        for a in rates:
-            progress.start(f"step size {a:g} ({space.size} states)")
-            row, limit = sr_law_against_step(problem, space, [a], args.radius)
-            rows.append(row)
-            progress.finish(f"step size {a:g}")
-        rows.append(limit)
-    except ReducibleChainError as error:
+    sup_gradient = float(np.max(np.abs(problem.grad(space.points()))))
+    reach = rates[0] * (sup_gradient + MAX_NOISE_MULTIPLE * args.noise) / args.delta
+    if not reach <= MAX_REACH:
         raise InputError(
-            f"{error}. With --noise {args.noise} SR cannot move against the gradient somewhere in the box: "
-            "use a larger --noise or a smaller --half-width"
-        ) from None
+            f"--lr {rates[0]:g} moves SR up to {reach:.3g} grid points in one step (--delta {args.delta:g}, "
+            f"--noise {args.noise:g}); the exact laws resolve at most {MAX_REACH:g}: use a smaller --lr or --noise"
+        )
+    progress = Progress(len(rates), quiet=space.size < PROGRESS_FROM_STATES)
+    rows = []
+    for a in rates:
+        progress.start(f"step size {a:g} ({space.size} states)")
+        try:
+            row, limit = sr_law_against_step(problem, space, [a], args.radius)
+        except ReducibleChainError as error:
+            raise InputError(f"--lr {a:g}: {error}. {_reducible_advice(args, a)}") from None
+        except ArithmeticError as error:
+            raise InputError(f"--lr {a:g}: {error}; use a larger --lr") from None
+        rows.append(row)
+        progress.finish(f"step size {a:g}")
+    rows.append(limit)
     if args.json:
         payload = {
             "problem": args.problem,
@@ -159,3 +171,16 @@ def run_command(args: argparse.Namespace) -> int:
             laws.append([f"{point:+.3f}", *(f"{row.law[k]:.4f}" for row in rows)])
         print_table(laws, align=str.rjust)
     return 0
+
+
+def _reducible_advice(args: argparse.Namespace, a: float) -> str:
+    """What to change when SR's chain at step ``a`` is reducible."""
+    if a * args.noise > 2 * args.half_width:
+        return (
+            f"With --noise {args.noise:g} nearly every step lands on an edge of the box, so the states inside "
+            "no longer communicate: use a smaller --noise or --lr"
+        )
+    return (
+        f"With --noise {args.noise:g} SR cannot move against the gradient somewhere in the box: "
+        "use a larger --noise or a smaller --half-width"
+    )
