@@ -31,7 +31,9 @@ class Box:
             raise InputError(f"lo and hi must be non-empty vectors of one shape, got {lo.shape}, {hi.shape}")
         if np.any(hi <= lo):
             raise InputError("box is empty or inverted: every coordinate needs lo < hi")
-        if not np.all(np.isfinite(hi - lo)):
+        with np.errstate(over="ignore"):
+            too_wide = not np.all(np.isfinite(hi - lo))
+        if too_wide:
             raise InputError("box is too wide: hi - lo overflows float64")
         lo.setflags(write=False)
         hi.setflags(write=False)
@@ -44,7 +46,8 @@ class Box:
         d = _validate.allocation("Box.cube(d)", _validate.integer("d", d, minimum=1))
         radius = _validate.positive("radius", radius)
         center = _validate.vector("center", center, d)
-        return cls(center - radius, center + radius)
+        with np.errstate(over="ignore"):  # an overflow is refused by the constructor, naming lo/hi
+            return cls(center - radius, center + radius)
 
     @classmethod
     def around(cls, w_star: np.ndarray, radius: float, grid: Grid) -> Box:

@@ -125,7 +125,8 @@ class Grid:
     def contains(self, x: np.ndarray, rtol: float = ON_GRID_RTOL) -> np.ndarray:
         """Element-wise: is ``x`` a grid point (within ``rtol`` of the spacing)?"""
         x = np.asarray(x, dtype=float)
-        y = (x - self.anchor) / self.delta
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float64 is not on the lattice
+            y = (x - self.anchor) / self.delta
         on_lattice = np.abs(y - np.rint(y)) <= rtol * np.maximum(1.0, np.abs(y))
         k_min, k_max = self.index_bounds()
         return on_lattice & (np.rint(y) >= k_min) & (np.rint(y) <= k_max)

@@ -99,7 +99,7 @@ class Quadratic(Problem):
     def isotropic(cls, d: int, mu: float = 1.0, sigma: float = 1.0) -> Quadratic:
         """``H = mu I``, ``w* = 0``, Gaussian noise of standard deviation ``sigma``."""
         d = _validate.allocation("Quadratic.isotropic(d)", _validate.integer("d", d, 1))
-        return cls(np.full(d, _validate.positive("mu", mu)), noise=GaussianNoise(sigma))
+        return cls(np.full(d, _validate.positive("mu", mu, _validate.MAX_SCALE)), noise=GaussianNoise(sigma))
 
     @classmethod
     def ill_conditioned(
@@ -109,8 +109,8 @@ class Quadratic(Problem):
         drawn from ``rotation_seed`` (diagonal when ``rotation_seed`` is None)."""
         d = _validate.integer("d", d, 1)
         _validate.allocation("Quadratic.ill_conditioned(d)", d * d if rotation_seed is not None else d)
-        mu = _validate.positive("mu", mu)
-        L = _validate.positive("L", L)
+        mu = _validate.positive("mu", mu, _validate.MAX_SCALE)
+        L = _validate.positive("L", L, _validate.MAX_SCALE)
         if L < mu:
             raise InputError(f"L must be >= mu={mu}, got {L}")
         eigenvalues = np.geomspace(mu, L, d)

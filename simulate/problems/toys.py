@@ -84,15 +84,19 @@ class TiltedDoubleWell(NonConvexToy):
         object.__setattr__(self, "tilt", _validate.real_number("tilt", self.tilt))
         object.__setattr__(self, "scale", _validate.positive("scale", self.scale))
         object.__setattr__(self, "d", 1)
-        h, s = self.height, self.scale
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
+        h, s = np.float64(self.height), np.float64(self.scale)
+        with np.errstate(all="ignore"):
             coefficients = np.array([4 * h / s**4, 0.0, -4 * h / s**2, self.tilt])
-        if not np.all(np.isfinite(coefficients)) or coefficients[0] == 0:
+            finite = np.all(np.isfinite(coefficients)) and coefficients[0] != 0
+            try:
+                roots = np.roots(coefficients) if finite else np.array([np.nan])
+            except np.linalg.LinAlgError:  # the companion matrix overflowed
+                roots = np.array([np.nan])
+        if not finite or not np.all(np.isfinite(roots)):
             raise InputError(
                 f"height={h:g}, tilt={self.tilt:g}, scale={s:g} overflow F' = (4 height/scale^2) w ((w/scale)^2 - 1) "
                 "+ tilt; use moderate values"
             )
-        roots = np.roots(coefficients)
         real = roots[np.abs(roots.imag) < 1e-9].real
         curvature = 12 * h / s**4 * real**2 - 4 * h / s**2
         self._set_minima([np.array([r]) for r in real[curvature > 0]])
