@@ -32,7 +32,8 @@ TEMPORARY = re.compile(r"^\..*\.tmp-(?P<pid>\d+)(\.[^.]*)?$")
 
 
 def prepare_output_dir(path: Path | str, option: str = "--out") -> Path:
-    """Create ``path`` if needed and check that it is a writable directory.
+    """Create ``path`` if needed, check that it is a writable directory, and remove the temporary
+    files that killed writers left in it (see :func:`clean_stale_temporaries`).
 
     Raises
     ------
@@ -52,6 +53,7 @@ def prepare_output_dir(path: Path | str, option: str = "--out") -> Path:
         probe.unlink()
     except OSError as error:
         raise InputError(f"{option} {path} is not a writable directory ({error.strerror or error})") from None
+    clean_stale_temporaries(path)
     return path
 
 

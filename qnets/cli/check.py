@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from qnets.claims.verdict import SEED
-from qnets.cli._common import add_speed_options, print_table
+from qnets.cli._common import add_speed_options, print_table, whole
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
 
@@ -17,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_speed_options(check)
     check.add_argument(
         "--seed",
-        type=int,
+        type=whole(0),
         default=SEED,
         help=f"root seed of every Monte Carlo run of the checks (default {SEED}); a correct claim holds for any seed",
     )

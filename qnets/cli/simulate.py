@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 from qnets.cli._common import (
     StepProgress,
@@ -24,8 +25,14 @@ from qnets.simulate.schedules import Schedule
 HELP = "run one configuration and print estimates at checkpoints"
 #: Checkpoints recorded per run (``log_checkpoints``' default count, an upper bound).
 CHECKPOINTS = 25
-#: Peak memory of building a problem, in multiples of its data (copies, solver workspaces).
-PROBLEM_DATA_COPIES = {"ill-conditioned": 6, "least-squares": 6, "logistic": 12}
+#: Peak memory of building a problem, in multiples of its data (copies, solver workspaces), measured
+#: as peak resident set growth with /usr/bin/time: ill-conditioned d=2000 ~6x its d x d matrix,
+#: least-squares d=400 ~4x its A, logistic (cvxpy) d=150..300 ~30-35x its X.
+PROBLEM_DATA_COPIES = {"ill-conditioned": 8, "least-squares": 6, "logistic": 40}
+#: What importing and running cvxpy costs on top (logistic d=2 grows the resident set by ~43 MB).
+CVXPY_BYTES = 64 * 2**20
+#: Logistic problems whose data has more entries than this take cvxpy more than a few seconds.
+LONG_SOLVE_ENTRIES = 1_000_000
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -97,7 +104,8 @@ def memory_estimate(problem: str, d: int, chains: int, batch_size: int, method: 
     data = {"ill-conditioned": d * d, "least-squares": 20 * d * d + d * d, "logistic": 50 * d * d}.get(problem, d)
     batch = block_chains * batch_size * d * 3 if problem in ("least-squares", "logistic") else 0
     return {
-        "the problem data": 8.0 * data * PROBLEM_DATA_COPIES.get(problem, 4),
+        "the problem data": 8.0 * data * PROBLEM_DATA_COPIES.get(problem, 4)
+        + (CVXPY_BYTES if problem == "logistic" else 0),
         "the chains and their running sums": 8.0 * 2 * weights * chains * d,
         "the recorded estimates": 8.0 * CHECKPOINTS * 3 * weights * chains,
         "the minibatch gradients": 8.0 * batch + 8.0 * 2 * BLOCK_ELEMENTS,
@@ -118,6 +126,11 @@ def run_command(args: argparse.Namespace) -> int:
         args.max_memory,
         f"--problem {args.problem} --d {d} " + options_text(args, sizes[1:]),
     )
+    if args.problem == "logistic" and 50 * d * d > LONG_SOLVE_ENTRIES:
+        print(
+            f"qnets simulate: solving for w* with cvxpy ({50 * d} points, d = {d}); this can take minutes",
+            file=sys.stderr,
+        )
     problem = named_problem(args.problem, d, args.noise, args.batch_size, args.seed)
     grid = Grid(args.delta)
     method = method_by_name(args.method, grid, args.quantizer)
