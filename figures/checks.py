@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -13,8 +14,9 @@ from qnets.figures.provenance import code_hash
 from qnets.claims.registry import run_checks
 from qnets.claims.verdict import Verdict
 
-#: The fields of a stored verdict and the JSON types each may have (``null`` stands for NaN).
-VERDICT_SCHEMA: dict[str, tuple[type, ...]] = {
+#: JSON types of the core fields of a stored verdict (``null`` stands for NaN); every other field of
+#: :class:`Verdict`, and ``ratio``, must be present with any type.
+VERDICT_TYPES: dict[str, tuple[type, ...]] = {
     "claim_id": (str,),
     "holds": (bool,),
     "measured": (int, float, type(None)),
@@ -22,9 +24,9 @@ VERDICT_SCHEMA: dict[str, tuple[type, ...]] = {
     "margin": (int, float, type(None)),
     "detail": (str,),
     "params": (dict,),
-    "seed": (int, type(None)),
     "ratio": (int, float, type(None)),
 }
+VERDICT_FIELDS = frozenset({f.name for f in dataclasses.fields(Verdict)} | {"ratio"})
 
 
 def verdict_from_arrays(arrays: Arrays) -> Verdict:
@@ -35,9 +37,9 @@ def verdict_from_arrays(arrays: Arrays) -> Verdict:
         fields = json.loads(str(arrays["verdict"]))
     except json.JSONDecodeError as error:
         raise ValueError(f"verdict is not JSON ({error.msg})") from None
-    if not isinstance(fields, dict) or set(fields) != set(VERDICT_SCHEMA):
-        raise ValueError("verdict does not have the fields " + ", ".join(VERDICT_SCHEMA))
-    for name, types in VERDICT_SCHEMA.items():
+    if not isinstance(fields, dict) or set(fields) != VERDICT_FIELDS:
+        raise ValueError("verdict does not have the fields " + ", ".join(sorted(VERDICT_FIELDS)))
+    for name, types in VERDICT_TYPES.items():
         if not isinstance(fields[name], types) or (name != "holds" and isinstance(fields[name], bool)):
             raise ValueError(f"verdict field {name!r} has type {type(fields[name]).__name__}")
     fields.pop("ratio")

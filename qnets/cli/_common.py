@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from qnets.errors import InputError
 from qnets.simulate._validate import MAX_EXACT_INTEGER, format_bytes
@@ -76,7 +77,7 @@ class Parser(argparse.ArgumentParser):
         self.register("action", "store_true", StoreTrueOnce)
         self.register("action", "append", AppendDistinct)
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         """Raise the one-line usage error (``main`` prints it and exits with status 2)."""
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
