@@ -63,6 +63,7 @@ REFUSED = [
     (["simulate", "--radius", "1e308"], "--radius 1e+308 with --delta 0.01"),
     (["markov", "--half-width", "0"], "argument --half-width: must be a finite number > 0"),
     (["markov", "--delta", "1e308"], "--delta 1e+308 must be at most --half-width 2"),
+    (["markov", "--delta", "1e-320"], "--delta 9.99989e-321 with --half-width 2: the grid-aligned box"),
     (["bench", "--d", "0"], "argument --d: must be an integer in [1, "),
     # repeated options, append-style duplicates, non-integers
     (["simulate", "--d", "3", "--d", "4"], "argument --d: given twice"),

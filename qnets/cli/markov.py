@@ -98,10 +98,13 @@ def run_command(args: argparse.Namespace) -> int:
     if args.delta > args.half_width:
         raise InputError(f"--delta {args.delta:g} must be at most --half-width {args.half_width:g}")
     noise = GaussianNoise(args.noise) if args.noise_law == "gaussian" else UniformNoise(args.noise)
-    if args.problem == "double-well":
-        problem, space = double_well(noise, args.half_width, args.delta)
-    else:
-        problem, space = three_wells(noise, args.delta, args.half_width)
+    try:
+        if args.problem == "double-well":
+            problem, space = double_well(noise, args.half_width, args.delta)
+        else:
+            problem, space = three_wells(noise, args.delta, args.half_width)
+    except InputError as error:
+        raise InputError(f"--delta {args.delta:g} with --half-width {args.half_width:g}: {error}") from None
     if space.size > MAX_STATES:
         per_axis = math.floor(MAX_STATES ** (1 / problem.d))
         smallest = args.half_width / ((per_axis - 1) // 2)
