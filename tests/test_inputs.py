@@ -74,8 +74,8 @@ REFUSED = [
     (["simulate", "--problem", "double-well", "--schedule", "inverse-time"], "needs --lr (mu)"),
     (["markov", "--noise-law", "uniform", "--noise", "0.5"], "use a larger --noise or a smaller --half-width"),
     # output paths: before any work
-    (["reproduce", "--out", "/etc/hostname"], "--out /etc/hostname is a file"),
-    (["reproduce", "--out", "/etc/hostname/report"], "lies below the file /etc/hostname"),
+    (["reproduce", "--out", "/dev/null"], "--out /dev/null is a file"),
+    (["reproduce", "--out", "/dev/null/report"], "lies below the file /dev/null"),
     (["figures", "batch-size", "--out", "/proc/qnets-out"], "--out /proc/qnets-out is not a writable directory"),
 ]
 
