@@ -2,12 +2,13 @@
 
 For each figure ``NAME`` the output directory receives ``NAME.png``, ``NAME.pdf``, the data
 ``NAME.npz`` and ``NAME.json``: the parameters, seed, mode, package version, git commit, the
-data file, and how long the build took.
+data file, and how long the build took.  Each file is written atomically (a temporary file
+renamed into place), the sidecar ``NAME.json`` last, so an interrupted build leaves no
+half-written file and no sidecar for a figure whose files are incomplete.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from qnets.figures.cache import Cache
 from qnets.figures.checks import cached_verdicts
+from qnets.figures.output import atomic_path, write_json
 from qnets.figures.provenance import code_hash, git_commit, package_version
 from qnets.figures.spec import FigureSpec
 from qnets.figures.style import save
@@ -50,24 +52,23 @@ def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache, seed: i
             f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: spec.compute(params)
         )
     stem = out / spec.name
-    np.savez(stem.with_suffix(".npz"), **data)
+    with atomic_path(stem.with_suffix(".npz")) as temporary:
+        np.savez(temporary, **data)
     png, pdf = save(spec.draw(data, params), stem)
     sidecar = stem.with_suffix(".json")
-    sidecar.write_text(
-        json.dumps(
-            {
-                "figure": spec.name,
-                "title": spec.title,
-                "caption": spec.caption,
-                "mode": "quick" if quick else "full",
-                "parameters": params,
-                "seed": params.get("seed"),
-                "qnets": package_version(),
-                "git_commit": git_commit(),
-                "data": stem.with_suffix(".npz").name,
-                "seconds": round(time.perf_counter() - started, 2),
-            },
-            indent=2,
-        )
+    write_json(
+        sidecar,
+        {
+            "figure": spec.name,
+            "title": spec.title,
+            "caption": spec.caption,
+            "mode": "quick" if quick else "full",
+            "parameters": params,
+            "seed": params.get("seed"),
+            "qnets": package_version(),
+            "git_commit": git_commit(),
+            "data": stem.with_suffix(".npz").name,
+            "seconds": round(time.perf_counter() - started, 2),
+        },
     )
     return BuiltFigure(spec, png, pdf, stem.with_suffix(".npz"), sidecar)

@@ -1,25 +1,46 @@
-"""A content-addressed cache of computed arrays, safe against interruption and tampering.
+"""A content-addressed cache of computed arrays that re-checks every entry it reads.
 
 An entry is ``ROOT/<name>-<key>.npz`` where ``key`` is the SHA-256 of everything that
-determines the result (a JSON-canonical dict: parameters, seed, code hash).  Entries are
-written to a temporary file in the same directory and renamed into place (``os.replace`` is
-atomic), so an interrupted run leaves no partial entry.  On reading, the entry must load and
-carry its own key in the field ``__key__``; a truncated, corrupt or foreign file fails that
-test and is recomputed and overwritten, never trusted.
+determines the result (a JSON-canonical dict: parameters, seed, code hash).  Besides the
+arrays it stores its own key (``__key__``) and a SHA-256 checksum of the arrays' names,
+dtypes, shapes and bytes (``__checksum__``).
+
+What the cache guards against, and what it does not:
+
+* **interrupted writes**: entries are written to a temporary file beside the entry and renamed
+  into place (``os.replace``, atomic), so a crash or Ctrl-C leaves no partial entry; temporary
+  files of writers that no longer exist are removed when the cache is opened;
+* **corruption and accidental edits**: a file that does not load, carries another key, whose
+  arrays no longer match the stored checksum, or whose content fails the caller's schema
+  check (``validate``) is not used: the result is recomputed and the entry rewritten, with a
+  warning line on stderr.  A bad entry never aborts a run, and neither does a cache directory
+  that cannot be written (the result is then used without being stored);
+* **not deliberate forgery**: the checksum is not a signature.  Someone who edits an entry and
+  recomputes its checksum, with content that passes the schema check, is believed.  Use
+  ``--no-cache`` (or delete ``ROOT``) for results you must not take on trust.
+
+Every lookup is recorded in :attr:`Cache.events` (``from cache``, ``computed``, or
+``recomputed: <reason>``) so that the report can say where each result came from.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from qnets.figures.output import atomic_path, clean_stale_temporaries
 
 KEY_FIELD = "__key__"
+CHECKSUM_FIELD = "__checksum__"
+
+Arrays = dict[str, np.ndarray]
+#: A schema check: raises (any ``Exception``, its message is the reason) when the arrays are unusable.
+Validator = Callable[[Arrays], None]
 
 
 def key_of(description: dict) -> str:
@@ -28,8 +49,35 @@ def key_of(description: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def checksum_of(arrays: Arrays) -> str:
+    """SHA-256 over the names, dtypes, shapes and bytes of ``arrays`` (in name order)."""
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+class InvalidEntryError(Exception):
+    """A cache entry that cannot be trusted (the message says why)."""
+
+
+@dataclass(frozen=True)
+class CacheEvent:
+    """Where one result came from: ``source`` is ``from cache``, ``computed`` or ``recomputed``."""
+
+    name: str
+    source: str
+    reason: str = ""
+
+    def line(self) -> str:
+        """One line for the report."""
+        return f"{self.name}: {self.source}" + (f" ({self.reason})" if self.reason else "")
+
+
 class Cache:
-    """``get_or_compute(name, description, compute)`` with the guarantees of the module doc.
+    """``get_or_compute(name, description, compute, validate)`` with the guarantees of the module doc.
 
     With ``enabled=False`` every call computes (``--no-cache``) and nothing is written.
     """
@@ -37,42 +85,67 @@ class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.root = Path(root)
         self.enabled = enabled
+        self.events: list[CacheEvent] = []
+        if enabled:
+            clean_stale_temporaries(self.root)
 
     def path(self, name: str, key: str) -> Path:
         """Where the entry for ``name`` and ``key`` lives."""
         return self.root / f"{name}-{key[:16]}.npz"
 
-    def _load(self, path: Path, key: str) -> dict[str, np.ndarray] | None:
+    def _load(self, path: Path, key: str, validate: Validator | None) -> Arrays:
+        """The entry's arrays, or :class:`InvalidEntryError` saying why they cannot be used."""
         try:
             with np.load(path, allow_pickle=False) as stored:
-                if KEY_FIELD not in stored.files or str(stored[KEY_FIELD]) != key:
-                    return None
-                return {name: stored[name] for name in stored.files if name != KEY_FIELD}
-        except Exception:  # missing, truncated, not a zip, bad member: recompute
-            return None
+                arrays = {name: stored[name] for name in stored.files}
+        except Exception as error:  # truncated, not a zip, bad member, unreadable
+            raise InvalidEntryError(f"unreadable: {type(error).__name__}") from None
+        if KEY_FIELD not in arrays or str(arrays.pop(KEY_FIELD)) != key:
+            raise InvalidEntryError("key does not match")
+        if CHECKSUM_FIELD not in arrays or str(arrays.pop(CHECKSUM_FIELD)) != checksum_of(arrays):
+            raise InvalidEntryError("checksum does not match its content")
+        if validate is not None:
+            try:
+                validate(arrays)
+            except Exception as error:
+                raise InvalidEntryError(f"content fails its schema: {error}") from None
+        return arrays
 
-    def _store(self, path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=path.name, suffix=".tmp")
+    def _store(self, path: Path, key: str, arrays: Arrays) -> None:
         try:
-            with os.fdopen(handle, "wb") as stream:
-                np.savez(stream, **{KEY_FIELD: np.array(key)}, **arrays)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            self.root.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+                np.savez(stream, **{KEY_FIELD: np.array(key), CHECKSUM_FIELD: np.array(checksum_of(arrays))}, **arrays)
+        except OSError as error:
+            print(f"warning: cache: cannot store {path.name} ({error}); the result is used uncached", file=sys.stderr)
 
     def get_or_compute(
-        self, name: str, description: dict, compute: Callable[[], dict[str, np.ndarray]]
-    ) -> dict[str, np.ndarray]:
-        """The cached arrays for ``description``, computing (and storing) them when needed."""
+        self, name: str, description: dict, compute: Callable[[], Arrays], validate: Validator | None = None
+    ) -> Arrays:
+        """The cached arrays for ``description``, computing (and storing) them when needed.
+
+        ``validate`` checks the content of a cached entry (and of a fresh result, where a
+        failure is a bug and raises); an entry that fails any check is recomputed with a
+        warning line on stderr.
+        """
         key = key_of({"name": name, **description})
         path = self.path(name, key)
-        if self.enabled:
-            found = self._load(path, key)
-            if found is not None:
+        reason = ""
+        if self.enabled and path.exists():
+            try:
+                found = self._load(path, key, validate)
+            except InvalidEntryError as error:
+                reason = str(error)
+                print(f"warning: cache entry {path.name} {reason}; recomputing", file=sys.stderr)
+            else:
+                self.events.append(CacheEvent(name, "from cache"))
                 return found
         arrays = {k: np.asarray(v) for k, v in compute().items()}
+        if validate is not None:
+            validate(arrays)
+        if not self.enabled:
+            reason = "cache disabled"
+        self.events.append(CacheEvent(name, "recomputed" if self.enabled and reason else "computed", reason))
         if self.enabled:
             self._store(path, key, arrays)
         return arrays

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qnets.figures.build import BuiltFigure
+from qnets.figures.cache import CacheEvent
+from qnets.figures.output import write_text
 
 from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Verdict
 
@@ -108,6 +110,15 @@ class Report:
     failed: list[FailedFigure]
     environment: dict
     seconds: float
+    cache_events: list[CacheEvent] = field(default_factory=list)
+
+
+def _cache_lines(report: Report) -> list[str]:
+    """Where each cached result came from (the section "Cache")."""
+    events = report.cache_events
+    counts = {source: sum(e.source == source for e in events) for source in ("from cache", "computed", "recomputed")}
+    summary = ", ".join(f"{n} {source}" for source, n in counts.items())
+    return [f"{len(events)} results: {summary}.", *(event.line() for event in events)]
 
 
 def write_markdown(path: Path, report: Report) -> None:
@@ -145,10 +156,11 @@ def write_markdown(path: Path, report: Report) -> None:
         ]
     for failure in failed:
         lines += [f"### Figure {failure.name}: FAILED", "", f"{failure.title}: `{failure.error}`", ""]
+    lines += ["## Cache", ""] + [f"- {line}" for line in _cache_lines(report)] + [""]
     lines += ["## Environment", ""]
     lines += [f"- {key}: {value}" for key, value in environment.items() if key != "packages"]
     lines += [f"- {name} {version}" for name, version in environment["packages"].items()]
-    path.write_text("\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
 
 
 STYLE = """
@@ -208,8 +220,9 @@ def write_html(path: Path, report: Report) -> None:
         ]
     for failure in failed:
         parts.append(f'<p class="fails">Figure {e(failure.name)} FAILED: <code>{e(failure.error)}</code></p>')
+    parts += ["<h2>Cache</h2>", "<ul>"] + [f"<li>{e(line)}</li>" for line in _cache_lines(report)] + ["</ul>"]
     parts += ["<h2>Environment</h2>", "<ul>"]
     parts += [f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in environment.items() if k != "packages"]
     parts += [f"<li>{e(n)} {e(str(v))}</li>" for n, v in environment["packages"].items()]
     parts += ["</ul>", "</body>", "</html>"]
-    path.write_text("\n".join(parts) + "\n")
+    write_text(path, "\n".join(parts) + "\n")

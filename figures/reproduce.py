@@ -7,13 +7,13 @@ aborts the run.  The exit status is 1 if anything failed.  Results are cached un
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from qnets.figures.build import BuiltFigure, build_figure
 from qnets.figures.cache import Cache
 from qnets.figures.checks import cached_verdicts
+from qnets.figures.output import prepare_output_dir, write_json
 from qnets.figures.progress import Progress
 from qnets.figures.provenance import environment
 from qnets.figures.registry import FIGURES
@@ -55,7 +55,7 @@ def reproduce(
     started = time.perf_counter()
     claims = CLAIMS if claims is None else claims
     figures = FIGURES if figures is None else figures
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_dir(out)
     cache = Cache(out / "cache", enabled=use_cache)
     progress = Progress(len(claims) + len(figures), quiet)
     mode = "quick" if quick else "full"
@@ -69,8 +69,8 @@ def reproduce(
         rows.append(ClaimRow(claim.claim_id, claim.source, claim.statement, verdict, command))
         progress.finish(f"check {claim.claim_id}", "holds" if verdict.holds else "FAILS")
     built, failed = build_figures(list(figures.values()), out, quick, cache, progress, seed)
-    (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
-    report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started)
+    write_json(out / "verdicts.json", [r.verdict.as_dict() for r in rows])
+    report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started, cache.events)
     write_markdown(out / "report.md", report)
     write_html(out / "report.html", report)
     return 0 if all(r.verdict.holds for r in rows) and not failed else 1

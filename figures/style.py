@@ -11,6 +11,7 @@ from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from qnets.figures.output import atomic_path
 
 COLORS = {
     "sgd": "#1b9e77",
@@ -50,9 +51,10 @@ def new_figure(rows: int = 1, cols: int = 1, width: float = 6.4, height: float =
 
 
 def save(figure: Figure, stem: Path) -> list[Path]:
-    """Write ``stem.png`` and ``stem.pdf``; returns both paths."""
+    """Write ``stem.png`` and ``stem.pdf`` (each atomically); returns both paths."""
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
     with mpl.rc_context(RC):
         for path in paths:
-            figure.savefig(path)
+            with atomic_path(path) as temporary:
+                figure.savefig(temporary, format=path.suffix[1:])
     return paths

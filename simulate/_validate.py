@@ -1,7 +1,14 @@
 """Input validation shared by every public entry point of :mod:`simulate`.
 
-Each helper raises ``TypeError`` or ``ValueError`` with a message that names the
-parameter and the allowed range, so that bad input never reaches the numerics.
+Each helper raises :class:`~qnets.errors.InputTypeError` or :class:`~qnets.errors.InputError`
+(a ``TypeError`` / ``ValueError``) with a message that names the parameter and the allowed
+range, so that bad input never reaches the numerics.
+
+Sizes: :func:`allocation` refuses an array of more than ``MAX_ARRAY_BYTES`` before it is
+allocated, so that an API call given a huge size fails with a message naming the argument
+instead of a ``MemoryError`` (the command line's ``--max-memory`` budgets whole commands).
+Scales (noise widths, say) are capped at ``MAX_SCALE`` so that their squares and the products
+the numerics form with them stay finite.
 """
 
 from __future__ import annotations
@@ -17,6 +24,38 @@ from qnets.errors import InputError, InputTypeError
 
 T = TypeVar("T")
 
+#: The largest array one API call allocates on its own (4 GiB).
+MAX_ARRAY_BYTES = 4 * 2**30
+#: The largest scale parameter accepted: its square times 1e8 is still a finite double.
+MAX_SCALE = 1e150
+#: Integers beyond this are not exact as float64 (lattice indices, step counts).
+MAX_EXACT_INTEGER = 2**53
+
+
+def format_bytes(nbytes: float) -> str:
+    """``1536 -> '1.5 KiB'``: a byte count in binary units, three significant digits."""
+    value = float(nbytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if value < 1024 or unit == "PiB":
+            return f"{value:.3g} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def allocation(what: str, count: int, item_bytes: int = 8, hint: str = "") -> int:
+    """Return ``count`` (a Python int) if ``count`` items of ``item_bytes`` fit in ``MAX_ARRAY_BYTES``.
+
+    Raises :class:`InputError` naming ``what``, the size and the limit otherwise (``hint`` is
+    appended: what to change).
+    """
+    count = int(count)
+    if count * item_bytes > MAX_ARRAY_BYTES:
+        raise InputError(
+            f"{what} would allocate {count} entries ({format_bytes(count * item_bytes)}), above the "
+            f"{format_bytes(MAX_ARRAY_BYTES)} limit of one array{hint}"
+        )
+    return count
+
 
 def real_number(name: str, value: object) -> float:
     """Return ``value`` as a finite float, or raise naming ``name``."""
@@ -28,29 +67,41 @@ def real_number(name: str, value: object) -> float:
     return value
 
 
-def positive(name: str, value: object) -> float:
-    """Return ``value`` as a float in (0, inf), or raise naming ``name``."""
+def positive(name: str, value: object, maximum: float = math.inf) -> float:
+    """Return ``value`` as a float in (0, maximum], or raise naming ``name``."""
     value = real_number(name, value)
-    if value <= 0:
-        raise InputError(f"{name} must be > 0, got {value}")
+    if value <= 0 or value > maximum:
+        raise InputError(f"{name} must be > 0{_at_most(maximum)}, got {value}")
     return value
 
 
-def non_negative(name: str, value: object) -> float:
-    """Return ``value`` as a float in [0, inf), or raise naming ``name``."""
+def non_negative(name: str, value: object, maximum: float = math.inf) -> float:
+    """Return ``value`` as a float in [0, maximum], or raise naming ``name``."""
     value = real_number(name, value)
-    if value < 0:
-        raise InputError(f"{name} must be >= 0, got {value}")
+    if value < 0 or value > maximum:
+        raise InputError(f"{name} must be >= 0{_at_most(maximum)}, got {value}")
     return value
 
 
-def integer(name: str, value: object, minimum: int) -> int:
-    """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
+def _at_most(maximum: float) -> str:
+    return "" if maximum == math.inf else f" and <= {maximum:g}"
+
+
+def integer(name: str, value: object, minimum: int, maximum: int | None = None) -> int:
+    """Return ``value`` as an int in ``[minimum, maximum]``, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InputTypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}, got {value}")
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise InputError(f"{name} must be an integer >= {minimum}{upper}, got {value}")
     return int(value)
+
+
+def generator(name: str, value: object) -> np.random.Generator:
+    """Return ``value`` if it is a ``numpy.random.Generator``, or raise naming ``name``."""
+    if not isinstance(value, np.random.Generator):
+        raise InputTypeError(f"{name} must be a numpy.random.Generator, got {type(value).__name__}")
+    return value
 
 
 def finite_array(name: str, value: object, ndim: int | None = None) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from qnets.simulate import _validate
 from qnets.simulate.grid import Grid
 
-from qnets.errors import InputError
+from qnets.errors import InputError, InputTypeError
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +31,10 @@ class Box:
             raise InputError(f"lo and hi must be non-empty vectors of one shape, got {lo.shape}, {hi.shape}")
         if np.any(hi <= lo):
             raise InputError("box is empty or inverted: every coordinate needs lo < hi")
+        with np.errstate(over="ignore"):
+            too_wide = not np.all(np.isfinite(hi - lo))
+        if too_wide:
+            raise InputError("box is too wide: hi - lo overflows float64")
         lo.setflags(write=False)
         hi.setflags(write=False)
         object.__setattr__(self, "lo", lo)
@@ -39,19 +43,33 @@ class Box:
     @classmethod
     def cube(cls, d: int, radius: float, center: np.ndarray | float = 0.0) -> Box:
         """The cube ``center + [-radius, radius]^d``."""
-        d = _validate.integer("d", d, minimum=1)
+        d = _validate.allocation("Box.cube(d)", _validate.integer("d", d, minimum=1))
         radius = _validate.positive("radius", radius)
         center = _validate.vector("center", center, d)
-        return cls(center - radius, center + radius)
+        with np.errstate(over="ignore"):  # an overflow is refused by the constructor, naming lo/hi
+            return cls(center - radius, center + radius)
 
     @classmethod
     def around(cls, w_star: np.ndarray, radius: float, grid: Grid) -> Box:
-        """The smallest grid-aligned box containing ``w_star + [-radius, radius]^d``."""
+        """The smallest grid-aligned box containing ``w_star + [-radius, radius]^d``.
+
+        Raises :class:`InputError` naming ``radius`` and ``grid`` when the box's bounds would
+        overflow float64.
+        """
         w_star = _validate.finite_array("w_star", w_star, ndim=1)
         radius = _validate.positive("radius", radius)
+        if not isinstance(grid, Grid):
+            raise InputTypeError(f"grid must be a Grid, got {type(grid).__name__}")
         a, delta = grid.anchor, grid.delta
-        lo = a + delta * np.floor((w_star - radius - a) / delta)
-        hi = a + delta * np.ceil((w_star + radius - a) / delta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            lo = a + delta * np.floor((w_star - radius - a) / delta)
+            hi = a + delta * np.ceil((w_star + radius - a) / delta)
+            overflow = not np.all(np.isfinite(hi - lo))
+        if overflow:
+            raise InputError(
+                f"the grid-aligned box around w_star with radius={radius:g} and grid delta={delta:g} "
+                "overflows float64; use a smaller radius or delta"
+            )
         if grid.lo is not None:
             lo = np.maximum(lo, grid.lo)
         if grid.hi is not None:

@@ -71,14 +71,21 @@ class Grid:
             if self.hi <= self.lo:
                 raise InputError(f"grid bounds must satisfy lo < hi, got lo={self.lo}, hi={self.hi}")
             steps = (self.hi - self.lo) / self.delta
+            if not steps <= _validate.MAX_EXACT_INTEGER:
+                raise InputError(
+                    f"(hi - lo) / delta must be at most 2**53 grid steps (exact lattice indices), got {steps:.3g}"
+                )
             if abs(steps - round(steps)) > ON_GRID_RTOL * max(1.0, steps):
                 raise InputError(f"hi - lo must be a multiple of delta={self.delta}, got hi - lo={self.hi - self.lo}")
 
     # ----------------------------------------------------------------- constructors
     @classmethod
     def symmetric(cls, bits: int, delta: float = 1.0) -> Grid:
-        """Symmetric mid-rise b-bit grid: ``2**bits`` levels ``(k - (2**bits - 1)/2) delta``."""
-        bits = _validate.integer("bits", bits, minimum=1)
+        """Symmetric mid-rise b-bit grid: ``2**bits`` levels ``(k - (2**bits - 1)/2) delta``.
+
+        ``bits`` is at most 53: beyond that float64 cannot index the levels exactly.
+        """
+        bits = _validate.integer("bits", bits, minimum=1, maximum=53)
         delta = _validate.positive("delta", delta)
         half_span = (2**bits - 1) / 2 * delta
         return cls(delta, -half_span, half_span)
@@ -112,12 +119,14 @@ class Grid:
         if not self.is_bounded:
             raise InputError("points() needs a bounded grid: set both lo and hi")
         _, k_max = self.index_bounds()
-        return self.anchor + self.delta * np.arange(int(k_max) + 1)
+        count = _validate.allocation("Grid.points()", int(k_max) + 1, hint="; use a larger delta")
+        return self.anchor + self.delta * np.arange(count)
 
     def contains(self, x: np.ndarray, rtol: float = ON_GRID_RTOL) -> np.ndarray:
         """Element-wise: is ``x`` a grid point (within ``rtol`` of the spacing)?"""
         x = np.asarray(x, dtype=float)
-        y = (x - self.anchor) / self.delta
+        with np.errstate(over="ignore", invalid="ignore"):  # beyond float64 is not on the lattice
+            y = (x - self.anchor) / self.delta
         on_lattice = np.abs(y - np.rint(y)) <= rtol * np.maximum(1.0, np.abs(y))
         k_min, k_max = self.index_bounds()
         return on_lattice & (np.rint(y) >= k_min) & (np.rint(y) <= k_max)
@@ -160,6 +169,7 @@ class Grid:
         ``out`` (may alias ``x``) receives the result; ``scratch``, an optional float64 array of
         ``x``'s shape, receives the uniforms (saves an allocation in hot loops).
         """
+        _validate.generator("rng", rng)
         x = np.asarray(x, dtype=float)
         out = np.empty_like(x) if out is None else out
         k = self._to_lattice(x, out)

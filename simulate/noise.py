@@ -68,7 +68,7 @@ class GaussianNoise:
     sigma: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "sigma", _validate.non_negative("sigma", self.sigma))
+        object.__setattr__(self, "sigma", _validate.non_negative("sigma", self.sigma, _validate.MAX_SCALE))
 
     @property
     def variance(self) -> float:
@@ -92,7 +92,11 @@ class GaussianNoise:
         width = abs(s) * self.sigma
         if width == 0:
             return _ramp(np.asarray(m, dtype=float))
-        return width * gaussian_ramp(-np.asarray(m, dtype=float) / width)
+        m = np.asarray(m, dtype=float)
+        with np.errstate(over="ignore"):
+            z = -m / width
+        # where |m| / width overflows the noise is negligible against m: the ramp is max(m, 0) exactly
+        return np.where(np.isfinite(z), width * gaussian_ramp(np.where(np.isfinite(z), z, 0.0)), _ramp(m))
 
     def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
         """``E clip(m + s xi, 0, 1) = E R(m + s xi) - E R(m - 1 + s xi)`` (accurate for ``m <= 1/2``)."""
@@ -107,7 +111,9 @@ class UniformNoise:
     half_width: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "half_width", _validate.non_negative("half_width", self.half_width))
+        object.__setattr__(
+            self, "half_width", _validate.non_negative("half_width", self.half_width, _validate.MAX_SCALE)
+        )
 
     @property
     def variance(self) -> float:
@@ -162,6 +168,10 @@ class DiscreteNoise:
         probs = _validate.finite_array("probs", self.probs, ndim=1)
         if values.shape != probs.shape or values.size == 0:
             raise InputError(f"values and probs must be non-empty and of one shape, got {values.shape}, {probs.shape}")
+        if np.max(np.abs(values)) > _validate.MAX_SCALE:
+            raise InputError(
+                f"values must lie in [-{_validate.MAX_SCALE:g}, {_validate.MAX_SCALE:g}] (finite variance)"
+            )
         if np.any(probs < 0) or not math.isclose(float(probs.sum()), 1.0, rel_tol=0, abs_tol=1e-12):
             raise InputError(f"probs must be >= 0 and sum to 1 (within 1e-12), got sum {probs.sum()!r}")
         mean = float(values @ probs)
@@ -227,6 +237,10 @@ class MinibatchNoise:
         batch = _validate.integer("batch_size", self.batch_size, minimum=1)
         if offsets.size == 0:
             raise InputError("offsets must be non-empty")
+        if np.max(np.abs(offsets)) > _validate.MAX_SCALE:
+            raise InputError(
+                f"offsets must lie in [-{_validate.MAX_SCALE:g}, {_validate.MAX_SCALE:g}] (finite variance)"
+            )
         offsets = offsets.copy()
         offsets.setflags(write=False)
         object.__setattr__(self, "offsets", offsets)

@@ -49,8 +49,8 @@ def test_simulate_table_lists_both_bc_weight_kinds(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["simulate", "--delta", "0"], "delta must be > 0"),
-        (["simulate", "--chains", "0"], "n_chains must be an integer >= 1"),
+        (["simulate", "--delta", "0"], "argument --delta: must be a finite number > 0"),
+        (["simulate", "--chains", "0"], "argument --chains: must be an integer in [1, "),
         (["simulate", "--problem", "double-well", "--d", "3"], "fixed dimension"),
     ],
 )
@@ -86,7 +86,7 @@ def test_markov_table_shows_the_law_against_a(capsys):
 
 def test_markov_rejects_a_non_positive_step(capsys):
     assert main(["markov", "--lr", "0"]) == 2
-    assert "--lr must be > 0" in capsys.readouterr().err
+    assert "argument --lr: must be a finite number > 0" in capsys.readouterr().err
 
 
 def test_bound_shows_markov_derivations(capsys):
@@ -99,3 +99,46 @@ def test_markov_explains_a_reducible_chain(capsys):
     assert main(["markov", "--noise-law", "uniform", "--noise", "0.5"]) == 2
     err = capsys.readouterr().err
     assert "reducible" in err and "larger --noise or a smaller --half-width" in err
+
+
+def test_long_simulations_print_progress_lines(capsys):
+    from qnets.simulate.schedules import constant
+
+    from qnets.cli._common import StepProgress
+
+    schedule = StepProgress(constant(0.1), steps=4, label="qnets simulate", after=0.0, every=0.0)
+    assert [schedule(t) for t in range(4)] == [0.1] * 4 and schedule.name == "constant"
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("qnets simulate: step 1/4, about ") and len(lines) == 3
+
+
+def test_running_out_of_memory_is_one_line_and_exit_2(capsys, monkeypatch):
+    import qnets.cli.simulate
+
+    def exhausted(args):
+        raise MemoryError
+
+    monkeypatch.setattr(qnets.cli.simulate, "run_command", exhausted)
+    assert main(["simulate", "--max-memory", "unlimited"]) == 2
+    assert (
+        capsys.readouterr().err == "qnets simulate: error: out of memory; use smaller sizes (or a lower --max-memory)\n"
+    )
+
+
+def test_output_directory_is_created_and_stale_temporaries_removed(tmp_path):
+    from qnets.figures.output import prepare_output_dir
+
+    out = prepare_output_dir(tmp_path / "new" / "deeper")
+    assert out.is_dir()
+    stale = out / ".report.tmp-999999999.md"
+    stale.write_text("half")
+    prepare_output_dir(out)
+    assert not stale.exists()
+
+
+def test_strict_json_turns_nan_and_infinities_into_null():
+    import numpy as np
+    from qnets.figures.output import dumps
+
+    text = dumps({"a": float("nan"), "b": [np.inf, -np.inf, 1.5], "c": np.array([np.nan, 2.0]), "d": np.float64(3)})
+    assert json.loads(text) == {"a": None, "b": [None, None, 1.5], "c": [None, 2.0], "d": 3.0}

@@ -142,8 +142,10 @@ class StrictHTML(HTMLParser):
 
 @pytest.fixture
 def fake_claims():
-    claims = {cid: dataclasses.replace(c, check=lambda quick, cid=cid: fake_verdict(cid)) for cid, c in CLAIMS.items()}
-    claims["C1"] = dataclasses.replace(CLAIMS["C1"], check=lambda quick: fake_verdict("C1", holds=False))
+    claims = {
+        cid: dataclasses.replace(c, check=lambda quick, seed, cid=cid: fake_verdict(cid)) for cid, c in CLAIMS.items()
+    }
+    claims["C1"] = dataclasses.replace(CLAIMS["C1"], check=lambda quick, seed: fake_verdict("C1", holds=False))
     return claims
 
 

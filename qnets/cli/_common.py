@@ -1,9 +1,204 @@
-"""What several commands share: the table printer, run options and argument types."""
+"""What several commands share: the parser, argument types, the memory budget, output helpers.
+
+Arguments are validated at the edge, by argparse, so that every error names the option the
+user typed:
+
+* :class:`Parser` prints a usage error as one line (``qnets simulate: error: argument --lr:
+  ...``) and refuses an option given twice (``store`` and ``store_true`` options) or a value
+  repeated in an ``append`` option;
+* :func:`real` and :func:`whole` parse finite numbers in a range and integers (``2.5`` is not
+  an integer); :func:`memory_size` parses ``--max-memory``;
+* :func:`check_memory` compares a command's memory estimate with ``--max-memory`` before any
+  large allocation and refuses in one line naming the options, the estimate and the limit.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import math
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from qnets.errors import InputError
+from qnets.simulate._validate import MAX_EXACT_INTEGER, format_bytes
+
+#: ``--max-memory`` when not given: well below the 24 GiB of the reference machine.
+DEFAULT_MAX_MEMORY = "4GiB"
+UNITS = {"": 1, "b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+
+
+class UsageError(Exception):
+    """A command-line usage error; its message is the one line to print."""
+
+
+class StoreOnce(argparse._StoreAction):
+    """``store``, refusing a second occurrence of the option."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _mark_given(self, namespace)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class StoreTrueOnce(argparse._StoreTrueAction):
+    """``store_true``, refusing a second occurrence of the flag."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _mark_given(self, namespace)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class AppendDistinct(argparse._AppendAction):
+    """``append``, refusing a value given twice."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if values in (getattr(namespace, self.dest, None) or []):
+            raise argparse.ArgumentError(self, f"value {values!r} given twice")
+        super().__call__(parser, namespace, values, option_string)
+
+
+def _mark_given(action: argparse.Action, namespace: argparse.Namespace) -> None:
+    given = vars(namespace).setdefault("_given", set())
+    if action.dest in given:
+        raise argparse.ArgumentError(action, "given twice; give it once")
+    given.add(action.dest)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line and whose options may be given only once."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, StoreOnce)
+        self.register("action", "store", StoreOnce)
+        self.register("action", "store_true", StoreTrueOnce)
+        self.register("action", "append", AppendDistinct)
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the one-line usage error (``main`` prints it and exits with status 2)."""
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def real(
+    *, above: float | None = None, at_least: float | None = None, at_most: float | None = None
+) -> Callable[[str], float]:
+    """An argparse type: a finite float with the given bounds (the message states them)."""
+    bounds = [
+        f"{sign} {value:g}" for sign, value in ((">", above), (">=", at_least), ("<=", at_most)) if value is not None
+    ]
+    allowed = " ".join(["a finite number", " and ".join(bounds)]).strip()
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        if (
+            not math.isfinite(value)
+            or (above is not None and not value > above)
+            or (at_least is not None and not value >= at_least)
+            or (at_most is not None and not value <= at_most)
+        ):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}")
+        return value
+
+    return parse
+
+
+def whole(minimum: int, maximum: int = MAX_EXACT_INTEGER) -> Callable[[str], int]:
+    """An argparse type: an integer in ``[minimum, maximum]`` (``2.5`` and ``1e3`` are refused)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be an integer in [{minimum}, {maximum}], got {text}")
+        return value
+
+    return parse
+
+
+def memory_size(text: str) -> float:
+    """``--max-memory``: bytes, with an optional unit (``512M``, ``4GiB``, ``1e9``), or ``unlimited``."""
+    if text.strip().lower() in ("unlimited", "none"):
+        return math.inf
+    match = re.fullmatch(r"\s*([0-9.eE+]+)\s*([kKmMgGtT]i?)?[bB]?\s*", text)
+    try:
+        value = float(match[1]) * UNITS[(match[2] or "").lower()] if match else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a size such as 512MiB, 4GiB or 1e9, or 'unlimited'; got {text!r}")
+    return value
+
+
+def add_memory_option(parser: argparse.ArgumentParser) -> None:
+    """``--max-memory``: the budget every memory estimate is checked against."""
+    parser.add_argument(
+        "--max-memory",
+        type=memory_size,
+        default=memory_size(DEFAULT_MAX_MEMORY),
+        metavar="SIZE",
+        help=f"refuse runs estimated to need more memory than this (default {DEFAULT_MAX_MEMORY}); "
+        "give a larger size, or 'unlimited', to go past it on purpose",
+    )
+
+
+def check_memory(parts: dict[str, float], limit: float, options: str) -> None:
+    """Refuse, in one line, when the estimate ``sum(parts)`` exceeds ``limit`` (``--max-memory``).
+
+    ``parts`` maps what is allocated to its bytes; ``options`` names the options that set the
+    sizes (``"--chains 1000000000 --d 10"``).
+    """
+    total = sum(parts.values())
+    if total > limit:
+        largest = max(parts, key=parts.__getitem__)
+        enough = format_bytes(1.25 * total).replace(" ", "")
+        raise InputError(
+            f"{options} need about {format_bytes(total)} of memory (mostly {largest}), above --max-memory "
+            f"{format_bytes(limit)}; use smaller sizes, or pass --max-memory {enough} to go past the limit on purpose"
+        )
+
+
+def options_text(args: argparse.Namespace, names: Sequence[str]) -> str:
+    """``"--chains 1000 --d 10"`` for the attributes ``names`` of ``args``."""
+    return " ".join(f"--{name.replace('_', '-')} {getattr(args, name)}" for name in names)
+
+
+@dataclass
+class StepProgress:
+    """A learning-rate schedule that also prints progress lines on stderr during long runs.
+
+    The Monte Carlo engine calls the schedule once per step; this wrapper passes the call on
+    and, once ``after`` seconds have passed, prints ``step t/steps`` every ``every`` seconds.
+    """
+
+    schedule: Callable[[int], float]
+    steps: int
+    label: str
+    after: float = 5.0
+    every: float = 10.0
+    _started: float = field(default_factory=time.perf_counter)
+    _last: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """The wrapped schedule's name."""
+        return str(getattr(self.schedule, "name", repr(self.schedule)))
+
+    def __call__(self, t: int) -> float:
+        now = time.perf_counter()
+        elapsed = now - self._started
+        if t and elapsed >= self.after and now - self._last >= self.every:
+            self._last = now
+            left = elapsed / t * (self.steps - t)
+            print(f"{self.label}: step {t}/{self.steps}, about {left:.0f} s left", file=sys.stderr, flush=True)
+        return self.schedule(t)
 
 
 def print_table(rows: list[list[str]], align: Callable[[str, int], str]) -> None:
@@ -23,6 +218,8 @@ def add_speed_options(parser: argparse.ArgumentParser) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options of the commands that write a report or figures into a directory."""
     add_speed_options(parser)
-    parser.add_argument("--out", default="qnets-output", help="output directory (default ./qnets-output)")
+    parser.add_argument(
+        "--out", default="qnets-output", help="output directory, checked before any work (default ./qnets-output)"
+    )
     parser.add_argument("--no-cache", action="store_true", help="recompute everything, ignoring OUT/cache")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
+
+from qnets.cli._common import add_memory_option, check_memory, options_text, whole
 
 HELP = "throughput of the SR engine against the RNG limit (or, with --markov, the stationary solvers)"
 
@@ -11,22 +12,32 @@ HELP = "throughput of the SR engine against the RNG limit (or, with --markov, th
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``bench`` and its options to ``commands``."""
     bench = commands.add_parser("bench", help=HELP, description=HELP)
-    bench.add_argument("--chains", type=int, default=10_000, help="chains of the engine workload (default 10000)")
-    bench.add_argument("--d", type=int, default=100, help="dimension of the engine workload (default 100)")
-    bench.add_argument("--steps", type=int, default=30, help="steps of the engine workload (default 30)")
+    bench.add_argument("--chains", type=whole(1), default=10_000, help="chains of the engine workload (default 10000)")
+    bench.add_argument("--d", type=whole(1), default=100, help="dimension of the engine workload (default 100)")
+    bench.add_argument("--steps", type=whole(1), default=30, help="steps of the engine workload (default 30)")
     bench.add_argument("--markov", action="store_true", help="accuracy and time of the stationary solvers instead")
-    bench.add_argument("--json", action="store_true", help="machine-readable output")
+    add_memory_option(bench)
+    bench.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
     bench.set_defaults(handler=run_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Measure and print."""
+    from qnets.figures.output import dumps
     from qnets.simulate.bench import bench
     from qnets.simulate.markov.accuracy import solver_accuracy
 
+    if not args.markov:
+        # the chains and their running sums, the recorded estimates and the engine's scratch, during
+        # the timed run and again under tracemalloc (which adds its own bookkeeping)
+        check_memory(
+            {"the chains and their running sums": 8.0 * 2 * 2 * args.chains * args.d, "scratch": 8.0 * 4 * args.d},
+            args.max_memory,
+            options_text(args, ["chains", "d"]),
+        )
     report = solver_accuracy() if args.markov else bench(n_chains=args.chains, d=args.d, steps=args.steps)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(dumps(report))
     else:
         for key, value in report.items():
             print(f"{key:>28}  {value:.4g}" if isinstance(value, float) else f"{key:>28}  {value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from qnets.errors import InputError
 from qnets.theory.bound import Step
@@ -20,21 +21,42 @@ def register(commands: argparse._SubParsersAction) -> None:
     bound.add_argument("--derive", action="store_true", help="print and verify every derivation step")
     bound.add_argument("--latex", action="store_true", help="print the result as LaTeX")
     bound.add_argument(
-        "--set", action="append", metavar="NAME=VALUE", help="evaluate at these values (repeat for each symbol)"
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="evaluate at these values (repeat for each symbol, each once; finite numbers, integers for d and T)",
     )
     bound.set_defaults(handler=run_command)
 
 
-def parse_settings(items: list[str]) -> dict[str, float]:
-    """``["mu=1", "G=2"]`` -> ``{"mu": 1.0, "G": 2.0}``."""
-    numbers = {}
+def parse_settings(items: list[str], symbols: set) -> dict[str, float]:
+    """``["mu=1", "d=2"]`` -> ``{"mu": 1.0, "d": 2}``, checked against the bound's ``symbols``.
+
+    Each value must be a finite number, an integer for integer symbols (``d``, ``T``), and each
+    name may be given once.  Unknown names and the range (> 0) are checked by ``evaluate``.
+    """
+    integers = {s.name for s in symbols if s.is_integer}
+    numbers: dict[str, float] = {}
     for item in items:
-        key, _, value = item.partition("=")
+        key, equals, text = (part.strip() for part in item.partition("="))
         try:
-            numbers[key.strip()] = float(value)
+            value = float(text) if equals and key else math.nan
         except ValueError:
-            raise InputError(f"--set expects NAME=NUMBER, got {item!r}") from None
+            value = math.nan
+        if not math.isfinite(value):
+            raise InputError(f"--set expects NAME=FINITE_NUMBER, got {item!r}")
+        if key in numbers:
+            raise InputError(f"--set {key} given twice ({key}={numbers[key]:g} and {key}={value:g}); give it once")
+        if key in integers and not value.is_integer():
+            raise InputError(f"--set {key}={text}: {key} is an integer")
+        numbers[key] = int(value) if key in integers else value
     return numbers
+
+
+def _value_line(label: str, value: float) -> str:
+    if not math.isfinite(value):
+        raise InputError(f"the {label} overflows float64 at these --set values ({value}); use smaller values")
+    return f"{label}: {value:.6g}"
 
 
 def print_steps(steps: list[tuple[Step, bool]]) -> None:
@@ -72,10 +94,18 @@ def run_command(args: argparse.Namespace) -> int:
     if args.name not in bounds:
         raise InputError(f"unknown bound {args.name!r}; known: {', '.join([*bounds, *derivations()])}")
     bound = bounds[args.name]
-    numbers = parse_settings(args.set) if args.set else None
+    values = []
+    if args.set:
+        numbers = parse_settings(args.set, bound.all_symbols())
+        try:
+            values.append(_value_line("value", bound.evaluate(**numbers)))
+            if bound.paper_form is not None:
+                values.append(_value_line("paper's form value", bound.evaluate_paper_form(**numbers)))
+        except InputError as error:
+            raise InputError(f"--set: {error}") from None
     print(f"{bound.name} (claim {bound.claim_id})")
     print("assumptions: " + "; ".join(bound.assumptions))
-    print(f"derived: {bound.quantity} <= {bound.latex() if args.latex else bound.expr}")
+    print(f"derived (LaTeX): {bound.latex()}" if args.latex else f"derived: {bound.quantity} <= {bound.expr}")
     if bound.paper_form is not None:
         print(f"paper's form: {bound.paper_form}")
     print(
@@ -86,8 +116,6 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"notes: {bound.notes}")
     if args.derive:
         print_steps(bound.verify())
-    if numbers is not None:
-        print(f"value: {bound.evaluate(**numbers):.6g}")
-        if bound.paper_form is not None:
-            print(f"paper's form value: {bound.evaluate_paper_form(**numbers):.6g}")
+    for line in values:
+        print(line)
     return 0

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from qnets.claims.verdict import SEED
-from qnets.cli._common import add_speed_options, print_table
+from qnets.cli._common import add_speed_options, print_table, whole
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
 
@@ -18,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_speed_options(check)
     check.add_argument(
         "--seed",
-        type=int,
+        type=whole(0),
         default=SEED,
         help=f"root seed of every Monte Carlo run of the checks (default {SEED}); a correct claim holds for any seed",
     )
@@ -29,10 +28,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Run the checks; exit status 1 if any fails."""
     from qnets.claims import CLAIMS, run_checks
+    from qnets.figures.output import dumps
 
     verdicts = run_checks(args.ids, quick=not args.full, seed=args.seed)
     if args.json:
-        print(json.dumps([v.as_dict() for v in verdicts], indent=2, default=float))
+        print(dumps([v.as_dict() for v in verdicts]))
     else:
         rows = [["claim", "source", "verdict", "measured", "bound", "margin", "ratio", "parts", "detail"]]
         for v in verdicts:

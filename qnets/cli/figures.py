@@ -23,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Build the named figures; exit status 1 if any fails."""
     from qnets.figures.cache import Cache
+    from qnets.figures.output import prepare_output_dir
     from qnets.figures.progress import Progress
     from qnets.figures.registry import FIGURES
     from qnets.figures.reproduce import build_figures
@@ -31,7 +32,7 @@ def run_command(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise InputError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
-    out = Path(args.out)
+    out = prepare_output_dir(Path(args.out))
     cache = Cache(out / "cache", enabled=not args.no_cache)
     built, failed = build_figures(
         [FIGURES[n] for n in names], out, not args.full, cache, Progress(len(names), args.quiet)

@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import argparse
-import json
+import math
 
 import numpy as np
 
-from qnets.cli._common import print_table
+from qnets.cli._common import add_memory_option, check_memory, print_table, real
 from qnets.errors import InputError
 from qnets.simulate import GaussianNoise, UniformNoise
+from qnets.simulate._validate import MAX_SCALE
+from qnets.simulate.markov.kernel import MAX_DENSE_STATES
+from qnets.simulate.markov.mixing import MAX_DENSE_EIGEN_STATES
 from qnets.simulate.scenarios import DOUBLE_WELL_DELTA, NEAR_RADIUS, double_well, three_wells
 
 HELP = "SR's exact stationary law, its mass near w* and mixing, against a"
 DEFAULT_RATES = (0.2, 0.1, 0.05, 0.02)
+#: ``--noise`` when not given, per law: uniform noise must outweigh the gradient everywhere in
+#: the default box (|F'| reaches 3.7 one grid step inside [-2, 2]) or the chain is reducible.
+DEFAULT_NOISE = {"gaussian": 1.0, "uniform": 4.0}
+#: The exact chains are dense: a transition matrix and its stationary law and spectrum.
+MAX_STATES = min(MAX_DENSE_STATES, MAX_DENSE_EIGEN_STATES)
+#: Peak memory of one step size, in dense ``states x states`` float64 matrices (the matrix, its
+#: sparse copy, the solver's and the eigenvalue routine's working copies; 1001 states measured
+#: ~9.6 matrices of peak resident set growth with /usr/bin/time).
+DENSE_COPIES = 12
+#: The toys' gradients grow like w^3: beyond this half-width the exact laws lose all meaning.
+MAX_HALF_WIDTH = 1e6
+#: Gaussian noise is treated as reaching this many standard deviations (the exact laws keep
+#: every entry down to the smallest double, about 38 standard deviations out).
+MAX_NOISE_MULTIPLE = 40
+#: The largest jump, in grid points, one step may make: beyond it the lattice coordinates
+#: ``(x_j - y) / delta`` of the exact laws lose their integer resolution in float64.
+MAX_REACH = 1e12
+#: From this many states on, each step size's solve is announced on stderr.
+PROGRESS_FROM_STATES = 1000
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,63 +48,107 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="the 1-D tilted double well or the 2-D three-well toy (default double-well)",
     )
     markov.add_argument(
-        "--delta", type=float, default=DOUBLE_WELL_DELTA, help=f"grid spacing (default {DOUBLE_WELL_DELTA})"
+        "--delta",
+        type=real(above=0),
+        default=DOUBLE_WELL_DELTA,
+        help=f"grid spacing, at most --half-width (default {DOUBLE_WELL_DELTA}); the chain may have at most "
+        f"{MAX_STATES} states",
     )
     markov.add_argument(
         "--noise-law", choices=("gaussian", "uniform"), default="gaussian", help="gradient-noise law (default gaussian)"
     )
     markov.add_argument(
-        "--noise", type=float, default=1.0, help="sigma (gaussian) or half-width (uniform) of the noise (default 1)"
+        "--noise",
+        type=real(above=0, at_most=MAX_SCALE),
+        default=None,
+        help="sigma (gaussian, default 1) or half-width (uniform, default 4) of the noise",
     )
     markov.add_argument(
         "--lr",
-        type=float,
+        type=real(above=0),
         action="append",
         help="a step size (repeatable; default " + " ".join(map(str, DEFAULT_RATES)) + ")",
     )
-    markov.add_argument("--half-width", type=float, default=2.0, help="the box is [-h, h]^d (default 2)")
+    markov.add_argument(
+        "--half-width",
+        type=real(above=0, at_most=MAX_HALF_WIDTH),
+        default=2.0,
+        help="the box is [-h, h]^d (default 2, at most 1e6)",
+    )
     markov.add_argument(
         "--radius",
-        type=float,
+        type=real(above=0),
         default=NEAR_RADIUS,
         help=f"'near w*' means within this distance (default {NEAR_RADIUS})",
     )
-    markov.add_argument("--json", action="store_true", help="machine-readable output")
+    add_memory_option(markov)
+    markov.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
     markov.set_defaults(handler=run_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Solve the chains and print the table (or JSON)."""
+    from qnets.figures.output import dumps
+    from qnets.figures.progress import Progress
     from qnets.simulate.markov import ReducibleChainError
     from qnets.simulate.markov.summary import sr_law_against_step
 
+    if args.noise is None:
+        args.noise = DEFAULT_NOISE[args.noise_law]
+    if args.delta > args.half_width:
+        raise InputError(f"--delta {args.delta:g} must be at most --half-width {args.half_width:g}")
     noise = GaussianNoise(args.noise) if args.noise_law == "gaussian" else UniformNoise(args.noise)
-    if args.problem == "double-well":
-        problem, space = double_well(noise, args.half_width, args.delta)
-    else:
-        problem, space = three_wells(noise, args.delta, args.half_width)
-    rates = sorted(args.lr or DEFAULT_RATES, reverse=True)
-    for a in rates:
-        if not a > 0:
-            raise InputError(f"--lr must be > 0, got {a}")
     try:
-        rows = sr_law_against_step(problem, space, rates, args.radius)
-    except ReducibleChainError as error:
+        if args.problem == "double-well":
+            problem, space = double_well(noise, args.half_width, args.delta)
+        else:
+            problem, space = three_wells(noise, args.delta, args.half_width)
+    except InputError as error:
+        raise InputError(f"--delta {args.delta:g} with --half-width {args.half_width:g}: {error}") from None
+    if space.size > MAX_STATES:
+        per_axis = math.floor(MAX_STATES ** (1 / problem.d))
+        smallest = args.half_width / ((per_axis - 1) // 2)
         raise InputError(
-            f"{error}. With --noise {args.noise} SR cannot move against the gradient somewhere in the box: "
-            "use a larger --noise or a smaller --half-width"
-        ) from None
+            f"--delta {args.delta:g} with --half-width {args.half_width:g} gives {space.size} states; the exact "
+            f"(dense) chains of qnets markov allow at most {MAX_STATES}: use --delta >= {smallest:.3g}"
+        )
+    check_memory(
+        {"the dense transition matrices": 8.0 * DENSE_COPIES * space.size**2},
+        args.max_memory,
+        f"--delta {args.delta:g} --half-width {args.half_width:g} ({space.size} states)",
+    )
+    rates = sorted(args.lr or DEFAULT_RATES, reverse=True)
+    sup_gradient = float(np.max(np.abs(problem.grad(space.points()))))
+    reach = rates[0] * (sup_gradient + MAX_NOISE_MULTIPLE * args.noise) / args.delta
+    if not reach <= MAX_REACH:
+        raise InputError(
+            f"--lr {rates[0]:g} moves SR up to {reach:.3g} grid points in one step (--delta {args.delta:g}, "
+            f"--noise {args.noise:g}); the exact laws resolve at most {MAX_REACH:g}: use a smaller --lr or --noise"
+        )
+    progress = Progress(len(rates), quiet=space.size < PROGRESS_FROM_STATES)
+    rows = []
+    for a in rates:
+        progress.start(f"step size {a:g} ({space.size} states)")
+        try:
+            row, limit = sr_law_against_step(problem, space, [a], args.radius)
+        except ReducibleChainError as error:
+            raise InputError(f"--lr {a:g}: {error}. {_reducible_advice(args, a)}") from None
+        except ArithmeticError as error:
+            raise InputError(f"--lr {a:g}: {error}; use a larger --lr") from None
+        rows.append(row)
+        progress.finish(f"step size {a:g}")
+    rows.append(limit)
     if args.json:
         payload = {
             "problem": args.problem,
             "noise": {"law": args.noise_law, "scale": args.noise},
             "delta": args.delta,
-            "w_star": problem.w_star.tolist(),
+            "w_star": problem.w_star,
             "radius": args.radius,
-            "states": space.points().tolist(),
+            "states": space.points(),
             "rows": [row.as_dict() for row in rows],
         }
-        print(json.dumps(payload, indent=2))
+        print(dumps(payload))
         return 0
     print(
         f"SR on {args.problem} ({space.size} states, delta={args.delta}, {args.noise_law} noise {args.noise}); "
@@ -109,3 +175,16 @@ def run_command(args: argparse.Namespace) -> int:
             laws.append([f"{point:+.3f}", *(f"{row.law[k]:.4f}" for row in rows)])
         print_table(laws, align=str.rjust)
     return 0
+
+
+def _reducible_advice(args: argparse.Namespace, a: float) -> str:
+    """What to change when SR's chain at step ``a`` is reducible."""
+    if a * args.noise > 2 * args.half_width:
+        return (
+            f"With --noise {args.noise:g} nearly every step lands on an edge of the box, so the states inside "
+            "no longer communicate: use a smaller --noise or --lr"
+        )
+    return (
+        f"With --noise {args.noise:g} SR cannot move against the gradient somewhere in the box: "
+        "use a larger --noise or a smaller --half-width"
+    )

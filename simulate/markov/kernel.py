@@ -25,6 +25,7 @@ grid point, with probability ``a E[(-g)^+]/delta`` up and ``a E[g^+]/delta`` dow
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,13 @@ MAX_DENSE_STATES = 5000
 
 @dataclass(frozen=True, eq=False)
 class StateSpace:
-    """The grid points of a grid-aligned box: the states of the SR chain, in C order."""
+    """The grid points of a grid-aligned box: the states of the SR chain, in C order.
+
+    ``shape`` and ``size`` are Python integers, exact at any size (a ``16^16`` box has
+    ``2**64`` states); the methods that materialise states (``axes``, ``points``, ``index``,
+    ``histogram``) refuse, with an :class:`~qnets.errors.InputError`, arrays above
+    :data:`qnets.simulate._validate.MAX_ARRAY_BYTES` before allocating them.
+    """
 
     box: Box
     grid: Grid
@@ -56,29 +63,35 @@ class StateSpace:
         self.box.check_aligned(self.grid)
 
     @property
-    def axes(self) -> tuple[np.ndarray, ...]:
-        """The grid points of each coordinate."""
-        delta = self.grid.delta
-        counts = np.rint((self.box.hi - self.box.lo) / delta).astype(int) + 1
-        return tuple(lo + delta * np.arange(n) for lo, n in zip(self.box.lo, counts, strict=True))
-
-    @property
     def shape(self) -> tuple[int, ...]:
-        """Number of grid points per coordinate."""
-        return tuple(axis.size for axis in self.axes)
+        """Number of grid points per coordinate (Python ints)."""
+        delta = self.grid.delta
+        return tuple(round(float(span) / delta) + 1 for span in self.box.hi - self.box.lo)
 
     @property
     def size(self) -> int:
-        """Number of states."""
-        return int(np.prod(self.shape))
+        """Number of states (a Python int: exact, never wraps)."""
+        return math.prod(self.shape)
+
+    @property
+    def axes(self) -> tuple[np.ndarray, ...]:
+        """The grid points of each coordinate."""
+        delta = self.grid.delta
+        hint = "; use a larger grid spacing or a smaller box"
+        return tuple(
+            lo + delta * np.arange(_validate.allocation("StateSpace axis", n, hint=hint))
+            for lo, n in zip(self.box.lo, self.shape, strict=True)
+        )
 
     def points(self) -> np.ndarray:
         """All states as an ``(size, d)`` array, C order (last coordinate fastest)."""
+        _validate.allocation("StateSpace.points()", self.size * self.box.d, hint="; use a coarser grid")
         mesh = np.meshgrid(*self.axes, indexing="ij")
         return np.stack([m.ravel() for m in mesh], axis=1)
 
     def index(self, W: np.ndarray) -> np.ndarray:
         """The state index of each row of ``W`` (rows must be states)."""
+        _validate.allocation("StateSpace state indices", self.size, hint="; use a coarser grid")
         W = _validate.chain_array("W", W, self.box.d)
         k = np.rint((W - self.box.lo) / self.grid.delta).astype(int)
         if np.any(k < 0) or np.any(k >= np.array(self.shape)) or not np.all(self.grid.contains(W)):

@@ -49,12 +49,14 @@ class Logistic(StronglyConvexProblem):
         y = _validate.finite_array("y", self.y, ndim=1)
         if y.shape[0] != X.shape[0] or X.shape[0] == 0:
             raise InputError(f"y must have length X.shape[0]={X.shape[0]} >= 1, got {y.shape[0]}")
+        if np.max(np.abs(X)) > _validate.MAX_SCALE:
+            raise InputError(f"X must have entries of magnitude <= {_validate.MAX_SCALE:g}")
         if not np.all(np.abs(y) == 1):
             raise InputError("y must contain only labels -1 and +1")
         for name, value in (("X", X), ("y", y)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "lam", _validate.positive("lam", self.lam))
+        object.__setattr__(self, "lam", _validate.positive("lam", self.lam, _validate.MAX_SCALE))
         object.__setattr__(self, "batch_size", _validate.integer("batch_size", self.batch_size, 1))
         n = X.shape[0]
         object.__setattr__(self, "d", X.shape[1])
@@ -73,6 +75,7 @@ class Logistic(StronglyConvexProblem):
         """Gaussian features, labels ``sign(x^T w_true)`` flipped with probability ``label_noise``."""
         n = _validate.integer("n", n, 1)
         d = _validate.integer("d", d, 1)
+        _validate.allocation("Logistic.synthetic(n, d)", n * d)
         label_noise = _validate.real_number("label_noise", label_noise)
         if not 0 <= label_noise <= 0.5:
             raise InputError(f"label_noise must be in [0, 0.5], got {label_noise}")

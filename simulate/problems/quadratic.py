@@ -78,6 +78,8 @@ class Quadratic(StronglyConvexProblem):
             raise InputError(f"H must be a vector of eigenvalues or a square matrix, got shape {H.shape}")
         if eigenvalues.size == 0:
             raise InputError("H must have dimension d >= 1")
+        if np.max(np.abs(H)) > _validate.MAX_SCALE:
+            raise InputError(f"H must have entries of magnitude <= {_validate.MAX_SCALE:g} (G and F stay finite)")
         if eigenvalues.min() <= SPD_RTOL * max(eigenvalues.max(), 0.0):
             raise InputError(f"H must be symmetric positive definite; smallest eigenvalue {eigenvalues.min():.3g}")
         d = eigenvalues.size
@@ -97,8 +99,8 @@ class Quadratic(StronglyConvexProblem):
     @classmethod
     def isotropic(cls, d: int, mu: float = 1.0, sigma: float = 1.0) -> Quadratic:
         """``H = mu I``, ``w* = 0``, Gaussian noise of standard deviation ``sigma``."""
-        d = _validate.integer("d", d, 1)
-        return cls(np.full(d, _validate.positive("mu", mu)), noise=GaussianNoise(sigma))
+        d = _validate.allocation("Quadratic.isotropic(d)", _validate.integer("d", d, 1))
+        return cls(np.full(d, _validate.positive("mu", mu, _validate.MAX_SCALE)), noise=GaussianNoise(sigma))
 
     @classmethod
     def ill_conditioned(
@@ -107,8 +109,9 @@ class Quadratic(StronglyConvexProblem):
         """Eigenvalues log-spaced in ``[mu, L]``; rotated by a Haar-random orthogonal matrix
         drawn from ``rotation_seed`` (diagonal when ``rotation_seed`` is None)."""
         d = _validate.integer("d", d, 1)
-        mu = _validate.positive("mu", mu)
-        L = _validate.positive("L", L)
+        _validate.allocation("Quadratic.ill_conditioned(d)", d * d if rotation_seed is not None else d)
+        mu = _validate.positive("mu", mu, _validate.MAX_SCALE)
+        L = _validate.positive("L", L, _validate.MAX_SCALE)
         if L < mu:
             raise InputError(f"L must be >= mu={mu}, got {L}")
         eigenvalues = np.geomspace(mu, L, d)

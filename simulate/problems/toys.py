@@ -33,8 +33,16 @@ class NonConvexToy(Problem):
             raise InputTypeError(f"noise must be an additive noise law of simulate.noise, got {self.noise!r}")
         found: list[tuple[np.ndarray, float]] = []
         for point in candidates:
+            if not np.all(np.isfinite(point)):
+                continue
             if all(np.linalg.norm(point - other) > 1e-6 for other, _ in found):
                 found.append((point, float(self.loss(point[None, :])[0])))
+        found = [item for item in found if np.isfinite(item[1])]
+        if not found:
+            raise InputError(
+                f"{type(self).__name__}: these parameters give no finite local minimum (they overflow float64); "
+                "use moderate values"
+            )
         found.sort(key=lambda item: item[1])
         object.__setattr__(self, "minima", tuple(found))
         object.__setattr__(self, "w_star", found[0][0])
@@ -76,8 +84,19 @@ class TiltedDoubleWell(NonConvexToy):
         object.__setattr__(self, "tilt", _validate.real_number("tilt", self.tilt))
         object.__setattr__(self, "scale", _validate.positive("scale", self.scale))
         object.__setattr__(self, "d", 1)
-        h, s = self.height, self.scale
-        roots = np.roots([4 * h / s**4, 0.0, -4 * h / s**2, self.tilt])
+        h, s = np.float64(self.height), np.float64(self.scale)
+        with np.errstate(all="ignore"):
+            coefficients = np.array([4 * h / s**4, 0.0, -4 * h / s**2, self.tilt])
+            finite = np.all(np.isfinite(coefficients)) and coefficients[0] != 0
+            try:
+                roots = np.roots(coefficients) if finite else np.array([np.nan])
+            except np.linalg.LinAlgError:  # the companion matrix overflowed
+                roots = np.array([np.nan])
+        if not finite or not np.all(np.isfinite(roots)):
+            raise InputError(
+                f"height={h:g}, tilt={self.tilt:g}, scale={s:g} overflow F' = (4 height/scale^2) w ((w/scale)^2 - 1) "
+                "+ tilt; use moderate values"
+            )
         real = roots[np.abs(roots.imag) < 1e-9].real
         curvature = 12 * h / s**4 * real**2 - 4 * h / s**2
         self._set_minima([np.array([r]) for r in real[curvature > 0]])
@@ -134,7 +153,8 @@ class MultiWell2D(NonConvexToy):
         def f_and_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
             return float(self.loss(w[None, :])[0]), self.grad(w[None, :])[0]
 
-        points = [minimize(f_and_grad, c, jac=True, method="BFGS", options={"gtol": 1e-12}).x for c in centers]
+        with np.errstate(all="ignore"):
+            points = [minimize(f_and_grad, c, jac=True, method="BFGS", options={"gtol": 1e-12}).x for c in centers]
         self._set_minima(points)
 
     def _wells(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
