@@ -22,6 +22,7 @@ from qnets.figures.spec import FigureSpec
 from qnets.figures.style import save
 
 from qnets.claims.verdict import SEED
+from qnets.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,16 @@ def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache, seed: i
         params = {**params, "seed": seed}
     if spec.from_verdicts is not None:
         data = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache, seed=seed))
-    else:
+    elif spec.compute is not None:
+        compute = spec.compute
         data = cache.get_or_compute(
-            f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: spec.compute(params)
+            f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: compute(params)
         )
+    else:
+        raise InputError(f"figure {spec.name!r} has neither compute nor from_verdicts")
     stem = out / spec.name
     with atomic_path(stem.with_suffix(".npz")) as temporary:
-        np.savez(temporary, **data)
+        np.savez(temporary, **data)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
     png, pdf = save(spec.draw(data, params), stem)
     sidecar = stem.with_suffix(".json")
     write_json(

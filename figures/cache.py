@@ -40,7 +40,7 @@ CHECKSUM_FIELD = "__checksum__"
 
 Arrays = dict[str, np.ndarray]
 #: A schema check: raises (any ``Exception``, its message is the reason) when the arrays are unusable.
-Validator = Callable[[Arrays], None]
+Validator = Callable[[Arrays], object]
 
 
 def key_of(description: dict) -> str:
@@ -115,7 +115,8 @@ class Cache:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with atomic_path(path) as temporary, open(temporary, "wb") as stream:
-                np.savez(stream, **{KEY_FIELD: np.array(key), CHECKSUM_FIELD: np.array(checksum_of(arrays))}, **arrays)
+                stored = {KEY_FIELD: np.array(key), CHECKSUM_FIELD: np.array(checksum_of(arrays)), **arrays}
+                np.savez(stream, **stored)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
         except OSError as error:
             print(f"warning: cache: cannot store {path.name} ({error}); the result is used uncached", file=sys.stderr)
 

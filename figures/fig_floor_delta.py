@@ -56,7 +56,7 @@ def compute(p: dict) -> Data:
     fraction = np.array([Grid(delta).round_up_probability(w_star) for delta in deltas])
     bc = np.sum(0.5 * deltas[:, None] ** 2 * fraction * (1 - fraction), axis=1)
     problem = Quadratic(np.ones(p["d"]), w_star=w_star, noise=GaussianNoise(p["sigma"]))
-    mc = {"sr": [], "bc": []}
+    mc: dict[str, list[tuple[float, float]]] = {"sr": [], "bc": []}
     for delta in p["mc_deltas"]:
         grid = Grid(delta)
         box = Box.around(w_star, 2.0, grid)

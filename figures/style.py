@@ -44,7 +44,7 @@ RC: dict[str, Any] = {
 
 def new_figure(rows: int = 1, cols: int = 1, width: float = 6.4, height: float = 4.2) -> tuple[Figure, list]:
     """A figure with a grid of axes (returned flat, row-major), in the house style."""
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC):  # type: ignore[arg-type]  # matplotlib types keys as Literal names
         figure = Figure(figsize=(width, height), layout="constrained")
         axes = figure.subplots(rows, cols, squeeze=False)
     return figure, [ax for row in axes for ax in row]
@@ -53,7 +53,7 @@ def new_figure(rows: int = 1, cols: int = 1, width: float = 6.4, height: float =
 def save(figure: Figure, stem: Path) -> list[Path]:
     """Write ``stem.png`` and ``stem.pdf`` (each atomically); returns both paths."""
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC):  # type: ignore[arg-type]
         for path in paths:
             with atomic_path(path) as temporary:
                 figure.savefig(temporary, format=path.suffix[1:])

@@ -91,6 +91,7 @@ def integer(name: str, value: object, minimum: int, maximum: int | None = None) 
     """Return ``value`` as an int in ``[minimum, maximum]``, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InputTypeError(f"{name} must be an integer, got {type(value).__name__}")
+    value = int(value)
     if value < minimum or (maximum is not None and value > maximum):
         upper = "" if maximum is None else f" and <= {maximum}"
         raise InputError(f"{name} must be an integer >= {minimum}{upper}, got {value}")

@@ -105,7 +105,8 @@ def _c1_points(rng: np.random.Generator, delta: float) -> list[tuple[Grid, float
         k = int(rng.integers(-50, 50))
         points.append((Grid(delta), delta * (k + p), delta * k, float(p)))
     bounded = Grid.symmetric(2, delta)
-    for lower, p in ((bounded.lo, 0.2), (bounded.hi - delta, 0.8)):  # the cells at both end points
+    ends = bounded.points()
+    for lower, p in ((ends[0], 0.2), (ends[-1] - delta, 0.8)):  # the cells at both end points
         points.append((bounded, lower + p * delta, lower, p))
     return points
 
@@ -139,7 +140,8 @@ def check_c1(quick: bool = True, seed: int = SEED) -> Verdict:
         if not neighbours.all() or max(z_mean, z_variance) > z:
             failures.append(f"p={p:.3g}")
     bounded = Grid.symmetric(2, delta)
-    beyond = np.array([bounded.lo - 3 * delta, bounded.lo, bounded.hi, bounded.hi + 3 * delta])
+    lo, hi = bounded.points()[[0, -1]]
+    beyond = np.array([lo - 3 * delta, lo, hi, hi + 3 * delta])
     ends = bounded.stochastic(np.tile(beyond, (1000, 1)), rng)
     ends_exact = bool(np.all(ends == np.array([bounded.lo, bounded.lo, bounded.hi, bounded.hi])))
     return Verdict(
@@ -410,6 +412,7 @@ def check_c8(quick: bool = True, seed: int = SEED) -> Verdict:
         checkpoints=[stall_step, steps],
         keep_trajectory=True,
     )
+    assert result.trajectory is not None  # asked for with keep_trajectory
     moved = int(np.sum(np.any(result.trajectory["w"][0] != result.trajectory["w"][1], axis=1)))
     return Verdict(
         "C8",

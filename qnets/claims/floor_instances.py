@@ -40,7 +40,7 @@ from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
 from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, inverse_sqrt, inverse_time
 from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
-from qnets.simulate.problems.base import Problem
+from qnets.simulate.problems.base import StronglyConvexProblem
 from qnets.theory.bound import Bound
 from qnets.theory.symbols import T
 
@@ -65,7 +65,7 @@ def bound_curve(bound: Bound, constants: dict[str, float], steps: np.ndarray) ->
     )
 
 
-def problem_constants(problem: Problem, box: Box, grid: Grid, c: float | None = None) -> dict[str, float]:
+def problem_constants(problem: StronglyConvexProblem, box: Box, grid: Grid, c: float | None = None) -> dict[str, float]:
     """The constants of the convex bounds for ``problem`` on ``box`` and ``grid``."""
     constants = {
         "G": problem.G(box),
@@ -206,7 +206,9 @@ def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -
     return _floor_test(bound, constants, steps, label, (upper, lower), limit)
 
 
-def bc_limit_instance(bound: Bound, problem: Problem, grid: Grid, box: Box, c: float | None = None) -> FloorTest:
+def bc_limit_instance(
+    bound: Bound, problem: StronglyConvexProblem, grid: Grid, box: Box, c: float | None = None
+) -> FloorTest:
     """C5/C6 in the limit ``T -> infinity``: BC's limit point ``w_inf`` (exact corner sums) on
     ``problem`` (``L2 > 0``).  Upper estimate ``F(w_inf) - F*``; lower estimate
     ``||grad F(w_inf)||^2/(2L)``.  The margin covers the root's residual ``r = ||h(w_inf)||``

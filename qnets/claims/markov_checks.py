@@ -59,13 +59,14 @@ from qnets.simulate.markov import (
 )
 from qnets.simulate.markov.quadratic import sr_floor_quadratic
 from qnets.simulate.markov.summary import near_minimizer, sr_law_against_step
+from qnets.simulate.noise import AdditiveNoise
 from qnets.simulate.scenarios import DOUBLE_WELL_DELTA, MINIBATCH_OFFSETS, NEAR_RADIUS, double_well, three_wells
 
 RADIUS = NEAR_RADIUS
 #: Distances between stationary laws below this are round-off of the solvers (residuals ~1e-16).
 SOLVER_PRECISION = 1e-12
 #: The bounded noises of M2: uniform, and a zero-mean discrete law with three atoms.
-M2_NOISES = {
+M2_NOISES: dict[str, AdditiveNoise] = {
     "uniform": UniformNoise(2.5),
     "discrete": DiscreteNoise(np.array([-2.0, 0.0, 1.0]), np.array([0.25, 0.25, 0.5])),
 }

@@ -9,7 +9,7 @@ import numpy as np
 
 from qnets.cli._common import add_memory_option, check_memory, print_table, real
 from qnets.errors import InputError
-from qnets.simulate import GaussianNoise, UniformNoise
+from qnets.simulate import GaussianNoise, Problem, UniformNoise
 from qnets.simulate._validate import MAX_SCALE
 from qnets.simulate.markov.kernel import MAX_DENSE_STATES
 from qnets.simulate.markov.mixing import MAX_DENSE_EIGEN_STATES
@@ -98,6 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.delta > args.half_width:
         raise InputError(f"--delta {args.delta:g} must be at most --half-width {args.half_width:g}")
     noise = GaussianNoise(args.noise) if args.noise_law == "gaussian" else UniformNoise(args.noise)
+    problem: Problem
     try:
         if args.problem == "double-well":
             problem, space = double_well(noise, args.half_width, args.delta)

@@ -222,6 +222,7 @@ def generator(problem: Problem, space: StateSpace) -> sp.csr_matrix:
             rows.append(state_index[inside])
             cols.append(target[inside])
             rates.append(rate[inside])
-    rows, cols, rates = (np.concatenate(x) for x in (rows, cols, rates))
-    off = sp.csr_matrix((rates, (rows, cols)), shape=(space.size, space.size))
+    off = sp.csr_matrix(
+        (np.concatenate(rates), (np.concatenate(rows), np.concatenate(cols))), shape=(space.size, space.size)
+    )
     return (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).tocsr()
