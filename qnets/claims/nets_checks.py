@@ -33,7 +33,7 @@ def check_n1(quick: bool = True, seed: int = SEED) -> Verdict:
     ``params`` (the claim is the paper's binary setting).
     """
     s = sizes(quick)
-    table = table_study(s, seed)
+    table = table_study(s, seed)  # all four methods: the default ``Sizes.methods``
     rows = {(str(m), int(b)): estimates(e) for m, b, e in zip(table["methods"], table["bits"], table["errors"])}
     fp, bc = rows[("fp", 0)], rows[("bc", 1)]
     differences = {x: combination([(1.0, rows[(x, 1)]), (-2.0, bc), (1.0, fp)]) for x in ("sr", "r")}

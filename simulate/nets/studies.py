@@ -48,6 +48,8 @@ class Sizes:
     rates: tuple[float, ...]
     horizon: float
     rate_seeds: int
+    dataset: str = "digits"
+    methods: tuple[str, ...] = ("fp", "bc", "sr", "r")
 
     def as_dict(self) -> dict:
         """JSON-ready form (for figure parameters and verdicts)."""
@@ -80,8 +82,6 @@ FULL = Sizes(
     horizon=600.0,
     rate_seeds=32,
 )
-#: Rows of the table: ``(method, bits)``; FP has no grid (its ``bits`` is recorded as 0).
-TABLE_METHODS = ("fp", "bc", "sr", "r")
 BATCH_METHODS = ("sr", "bc")
 RATE_METHODS = ("fp", "bc", "sr")
 #: Steps at which the first-layer weights are recorded, as fractions of ``steps``.
@@ -93,9 +93,11 @@ def sizes(quick: bool) -> Sizes:
     return QUICK if quick else FULL
 
 
-def table_rows(bits: tuple[int, ...]) -> list[tuple[str, int]]:
-    """``(method, bits)`` of every row: FP, then BC, SR and R on each grid."""
-    return [("fp", 0)] + [(method, b) for b in bits for method in TABLE_METHODS[1:]]
+def table_rows(methods: tuple[str, ...], bits: tuple[int, ...]) -> list[tuple[str, int]]:
+    """``(method, bits)`` of every row: FP (if in ``methods``; its ``bits`` is recorded as 0),
+    then the quantized ``methods`` on each grid."""
+    rows = [("fp", 0)] if "fp" in methods else []
+    return rows + [(method, b) for b in bits for method in methods if method != "fp"]
 
 
 def row_label(method: str, bits: int) -> str:
@@ -112,27 +114,29 @@ def _rng(seed: int, study: int, configuration: int) -> np.random.Generator:
 @functools.cache
 def table_study(s: Sizes, seed: int) -> Data:
     """Test errors ``(rows, n_seeds)`` of :func:`table_rows` at the fixed budget, with the
-    binary runs' first-layer snapshots (``latent``/``deployed``: ``(row, snapshot, seed, i, j)``
-    for the rows ``fp``, ``bc``, ``sr``, ``r`` binary) and per-step weight changes."""
-    data = load()
-    rows = table_rows(s.bits)
+    first-layer snapshots (``latent``/``deployed``: ``(run, snapshot, seed, i, j)``) and per-step
+    weight changes (``changes``: ``(run, step, seed)``) of the FP and binary runs, whose methods
+    are ``recorded``."""
+    data = load(s.dataset)
+    rows = table_rows(s.methods, s.bits)
     snapshots = tuple(sorted({round(f * s.steps) for f in SNAPSHOT_FRACTIONS}))
-    errors, train_errors, latent, deployed, changes = [], [], [], [], []
+    errors, train_errors, latent, deployed, changes, recorded = [], [], [], [], [], []
     for index, (method, bits) in enumerate(rows):
         config = TrainConfig(
             method,
-            max(bits, 1),
+            1 if method == "fp" else bits,
             s.lr,
             s.batch,
             s.steps,
             s.hidden,
             s.n_seeds,
-            snapshots=snapshots if bits <= 1 else (),
+            snapshots=snapshots if bits <= 1 else (),  # FP (bits 0) and binary runs
         )
         result = train(data, config, _rng(seed, 0, index))
         errors.append(result.test_error)
         train_errors.append(result.train_error)
         if bits <= 1:
+            recorded.append(method)
             latent.append(result.latent)
             deployed.append(result.deployed)
             changes.append(result.changes)
@@ -142,6 +146,7 @@ def table_study(s: Sizes, seed: int) -> Data:
         "errors": np.array(errors),
         "train_errors": np.array(train_errors),
         "snapshot_steps": np.array(snapshots),
+        "recorded": np.array(recorded),
         "latent": np.array(latent),
         "deployed": np.array(deployed),
         "changes": np.array(changes),
@@ -151,7 +156,7 @@ def table_study(s: Sizes, seed: int) -> Data:
 @functools.cache
 def batch_study(s: Sizes, seed: int) -> Data:
     """Test errors ``(method, batch, seed)`` of SR and BC (binary) at equal steps."""
-    data = load()
+    data = load(s.dataset)
     errors = np.empty((len(BATCH_METHODS), len(s.batches), s.n_seeds))
     for i, method in enumerate(BATCH_METHODS):
         for j, batch in enumerate(s.batches):
@@ -164,7 +169,7 @@ def batch_study(s: Sizes, seed: int) -> Data:
 def rate_study(s: Sizes, seed: int) -> Data:
     """Training loss and test error ``(method, rate, seed)`` of FP, BC and SR (binary) at the
     equal horizon ``a T = horizon`` (``T = round(horizon / a)`` steps at the constant step ``a``)."""
-    data = load()
+    data = load(s.dataset)
     rates = np.array(s.rates)
     steps = np.rint(s.horizon / rates).astype(int)
     losses = np.empty((len(RATE_METHODS), len(rates), s.rate_seeds))

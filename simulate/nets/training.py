@@ -96,10 +96,10 @@ class TrainConfig:
         if self.method not in METHODS:
             raise InputError(f"--method must be one of {', '.join(METHODS)}, got {self.method!r}")
         weight_grid(self.bits)
-        for name, minimum in (("batch", 1), ("steps", 1), ("n_seeds", 1)):
+        for name, option in (("batch", "--batch"), ("steps", "--steps"), ("n_seeds", "--seeds")):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-                raise InputError(f"--{name.replace('_', '-')} must be an integer >= {minimum}, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise InputError(f"{option} must be an integer >= 1, got {value!r}")
         if self.batch > data.n_train:
             raise InputError(f"--batch must be at most the {data.n_train} training examples, got {self.batch}")
         if any(not 0 <= s <= self.steps for s in self.snapshots):
