@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import math
 
+from qnets.claims.verdict import SEED, Verdict, Z
 from qnets.simulate.estimate import Estimate
 from qnets.simulate.nets.studies import batch_study, estimates, rate_study, sizes, table_study
-
-from qnets.claims.verdict import SEED, Verdict, Z
 
 
 def combination(terms: list[tuple[float, Estimate]]) -> tuple[float, float]:
@@ -33,8 +32,9 @@ def check_n1(quick: bool = True, seed: int = SEED) -> Verdict:
     ``params`` (the claim is the paper's binary setting).
     """
     s = sizes(quick)
-    table = table_study(s, seed)  # all four methods: the default ``Sizes.methods``
-    rows = {(str(m), int(b)): estimates(e) for m, b, e in zip(table["methods"], table["bits"], table["errors"])}
+    table = table_study(s, seed)
+    labels = zip(table["methods"], table["bits"], strict=True)
+    rows = {(str(m), int(b)): estimates(e) for (m, b), e in zip(labels, table["errors"], strict=True)}
     fp, bc = rows[("fp", 0)], rows[("bc", 1)]
     differences = {x: combination([(1.0, rows[(x, 1)]), (-2.0, bc), (1.0, fp)]) for x in ("sr", "r")}
     worst = min(differences, key=lambda x: differences[x][0] - Z * differences[x][1])
@@ -57,7 +57,7 @@ def check_n2(quick: bool = True, seed: int = SEED) -> Verdict:
     """
     s = sizes(quick)
     study = batch_study(s, seed)
-    errors = {str(m): e for m, e in zip(study["methods"], study["errors"])}
+    errors = {str(m): e for m, e in zip(study["methods"], study["errors"], strict=True)}
     gain = {m: [(1.0, estimates(e[0])), (-1.0, estimates(e[-1]))] for m, e in errors.items()}
     measured, stderr = combination(gain["sr"] + [(-c, e) for c, e in gain["bc"]])
     sr_gain, bc_gain = (combination(gain[m])[0] for m in ("sr", "bc"))
@@ -81,7 +81,7 @@ def check_n3(quick: bool = True, seed: int = SEED) -> Verdict:
     """
     s = sizes(quick)
     study = rate_study(s, seed)
-    loss = {str(m): [estimates(row) for row in rows] for m, rows in zip(study["methods"], study["losses"])}
+    loss = {str(m): [estimates(row) for row in rows] for m, rows in zip(study["methods"], study["losses"], strict=True)}
     measured, stderr = combination(
         [(1.0, loss["bc"][0]), (-1.0, loss["bc"][-1]), (-1.0, loss["sr"][0]), (1.0, loss["sr"][-1])]
     )

@@ -19,7 +19,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     nets = commands.add_parser("nets", help=HELP, description=HELP)
     add_speed_options(nets)
     nets.add_argument("--seed", type=int, default=SEED, help=f"root seed of the training runs (default {SEED})")
-    nets.add_argument("--dataset", default="digits", help="data set (default digits: scikit-learn's bundled 8x8 digits)")
+    nets.add_argument(
+        "--dataset", default="digits", help="data set (default digits: scikit-learn's bundled 8x8 digits)"
+    )
     nets.add_argument("--model", default="mlp", help="mlp (one hidden layer, the default) or mlp2 (two)")
     nets.add_argument("--width", type=int, help="hidden-layer width (default 64)")
     nets.add_argument(

@@ -113,14 +113,13 @@ def _rng(seed: int, study: int, configuration: int) -> np.random.Generator:
 
 @functools.cache
 def table_study(s: Sizes, seed: int) -> Data:
-    """Test errors ``(rows, n_seeds)`` of :func:`table_rows` at the fixed budget, with the
-    first-layer snapshots (``latent``/``deployed``: ``(run, snapshot, seed, i, j)``) and per-step
-    weight changes (``changes``: ``(run, step, seed)``) of the FP and binary runs, whose methods
-    are ``recorded``."""
+    """Test errors ``(row, seed)`` of :func:`table_rows` at the fixed budget, with every row's
+    first-layer snapshots (``latent``/``deployed``: ``(row, snapshot, seed, i, j)``) and per-step
+    weight changes (``changes``: ``(row, step, seed)``)."""
     data = load(s.dataset)
     rows = table_rows(s.methods, s.bits)
     snapshots = tuple(sorted({round(f * s.steps) for f in SNAPSHOT_FRACTIONS}))
-    errors, train_errors, latent, deployed, changes, recorded = [], [], [], [], [], []
+    errors, train_errors, latent, deployed, changes = [], [], [], [], []
     for index, (method, bits) in enumerate(rows):
         config = TrainConfig(
             method,
@@ -130,23 +129,20 @@ def table_study(s: Sizes, seed: int) -> Data:
             s.steps,
             s.hidden,
             s.n_seeds,
-            snapshots=snapshots if bits <= 1 else (),  # FP (bits 0) and binary runs
+            snapshots=snapshots,
         )
         result = train(data, config, _rng(seed, 0, index))
         errors.append(result.test_error)
         train_errors.append(result.train_error)
-        if bits <= 1:
-            recorded.append(method)
-            latent.append(result.latent)
-            deployed.append(result.deployed)
-            changes.append(result.changes)
+        latent.append(result.latent)
+        deployed.append(result.deployed)
+        changes.append(result.changes)
     return {
         "methods": np.array([m for m, _ in rows]),
         "bits": np.array([b for _, b in rows]),
         "errors": np.array(errors),
         "train_errors": np.array(train_errors),
         "snapshot_steps": np.array(snapshots),
-        "recorded": np.array(recorded),
         "latent": np.array(latent),
         "deployed": np.array(deployed),
         "changes": np.array(changes),
