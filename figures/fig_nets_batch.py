@@ -9,17 +9,17 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import batch_study, estimates, sizes
+from qnets.simulate.nets.studies import Sizes, batch_study, estimates, sizes
 
 from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:
-    return {"quick": quick, "seed": SEED, "sizes": sizes(quick).as_dict()}
+    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
 
 
 def compute(p: dict) -> Data:
-    study = batch_study(sizes(p["quick"]), p["seed"])
+    study = batch_study(Sizes.from_dict(p["sizes"]), p["seed"])
     errors = estimates(study["errors"])
     return {"methods": study["methods"], "batches": study["batches"], "mean": errors.mean, "stderr": errors.stderr}
 

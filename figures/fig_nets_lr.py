@@ -9,7 +9,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import estimates, rate_study, sizes
+from qnets.simulate.nets.studies import Sizes, estimates, rate_study, sizes
 
 from qnets.claims.verdict import SEED
 
@@ -17,11 +17,11 @@ COLOR = {"fp": COLORS["sgd"], "bc": COLORS["bc"], "sr": COLORS["sr"]}
 
 
 def parameters(quick: bool) -> dict:
-    return {"quick": quick, "seed": SEED, "sizes": sizes(quick).as_dict()}
+    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
 
 
 def compute(p: dict) -> Data:
-    study = rate_study(sizes(p["quick"]), p["seed"])
+    study = rate_study(Sizes.from_dict(p["sizes"]), p["seed"])
     loss, error = estimates(study["losses"]), estimates(study["errors"])
     return {
         "methods": study["methods"],

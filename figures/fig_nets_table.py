@@ -11,17 +11,17 @@ import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import estimates, sizes, table_study
+from qnets.simulate.nets.studies import Sizes, estimates, sizes, table_study
 
 from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:
-    return {"quick": quick, "seed": SEED, "sizes": sizes(quick).as_dict()}
+    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
 
 
 def compute(p: dict) -> Data:
-    table = table_study(sizes(p["quick"]), p["seed"])
+    table = table_study(Sizes.from_dict(p["sizes"]), p["seed"])
     errors = estimates(table["errors"])
     return {"methods": table["methods"], "bits": table["bits"], "mean": errors.mean, "stderr": errors.stderr}
 

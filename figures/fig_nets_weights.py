@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import sizes, table_study
+from qnets.simulate.nets.studies import Sizes, sizes, table_study
 from qnets.simulate.nets.training import weight_grid
 
 from qnets.claims.verdict import SEED
@@ -22,7 +22,7 @@ WINDOWS = 20
 
 
 def parameters(quick: bool) -> dict:
-    return {"quick": quick, "seed": SEED, "sizes": sizes(quick).as_dict()}
+    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
 
 
 def _row(table: Data, method: str, bits: int) -> int:
@@ -30,7 +30,7 @@ def _row(table: Data, method: str, bits: int) -> int:
 
 
 def compute(p: dict) -> Data:
-    table = table_study(sizes(p["quick"]), p["seed"])
+    table = table_study(Sizes.from_dict(p["sizes"]), p["seed"])
     edges = np.linspace(-1.0, 1.0, BINS + 1)
     bc = table["latent"][_row(table, "bc", 1)]
     levels = weight_grid(4).points()

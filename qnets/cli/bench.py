@@ -15,6 +15,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--d", type=int, default=100, help="dimension of the engine workload (default 100)")
     bench.add_argument("--steps", type=int, default=30, help="steps of the engine workload (default 30)")
     bench.add_argument("--markov", action="store_true", help="accuracy and time of the stationary solvers instead")
+    bench.add_argument(
+        "--nets", action="store_true", help="network training throughput, seed-batched against a loop over seeds"
+    )
     bench.add_argument("--json", action="store_true", help="machine-readable output")
     bench.set_defaults(handler=run_command)
 
@@ -24,7 +27,12 @@ def run_command(args: argparse.Namespace) -> int:
     from qnets.simulate.bench import bench
     from qnets.simulate.markov.accuracy import solver_accuracy
 
-    report = solver_accuracy() if args.markov else bench(n_chains=args.chains, d=args.d, steps=args.steps)
+    if args.nets:
+        from qnets.simulate.nets.bench import bench_nets
+
+        report = bench_nets()
+    else:
+        report = solver_accuracy() if args.markov else bench(n_chains=args.chains, d=args.d, steps=args.steps)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

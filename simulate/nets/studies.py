@@ -55,6 +55,11 @@ class Sizes:
         """JSON-ready form (for figure parameters and verdicts)."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, fields: dict) -> Sizes:
+        """The inverse of :meth:`as_dict` (lists, as JSON returns them, become tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
 
 QUICK = Sizes(
     n_seeds=8,
