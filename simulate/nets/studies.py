@@ -70,8 +70,8 @@ QUICK = Sizes(
     bits=(1, 2, 4),
     batches=(8, 32, 128),
     batch_steps=600,
-    rates=(1.0, 0.25, 0.0625),
-    horizon=100.0,
+    rates=(1.0, 0.5, 0.25),
+    horizon=200.0,
     rate_seeds=24,
 )
 FULL = Sizes(
