@@ -7,21 +7,15 @@ weights, one constant step, an equal number of steps for every batch size.
 from __future__ import annotations
 
 from matplotlib.figure import Figure
+from qnets.figures.fig_nets_table import parameters
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import Sizes, batch_study, estimates, sizes
-
-from qnets.claims.verdict import SEED
-
-
-def parameters(quick: bool) -> dict:
-    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
+from qnets.simulate.nets.studies import Sizes, batch_study, summarised
 
 
 def compute(p: dict) -> Data:
     study = batch_study(Sizes.from_dict(p["sizes"]), p["seed"])
-    errors = estimates(study["errors"])
-    return {"methods": study["methods"], "batches": study["batches"], "mean": errors.mean, "stderr": errors.stderr}
+    return {"methods": study["methods"], "batches": study["batches"], **summarised(study["errors"], "error")}
 
 
 def draw(data: Data, p: dict) -> Figure:
@@ -29,8 +23,8 @@ def draw(data: Data, p: dict) -> Figure:
     for i, method in enumerate(data["methods"]):
         ax.errorbar(
             data["batches"],
-            data["mean"][i],
-            yerr=data["stderr"][i],
+            data["error"][i],
+            yerr=data["error_stderr"][i],
             color=COLORS[str(method)],
             marker="o",
             capsize=2,

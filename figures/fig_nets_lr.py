@@ -7,29 +7,21 @@ FP, BC and SR (binary) at an equal horizon ``a T``, i.e. ``T = horizon / a`` ste
 from __future__ import annotations
 
 from matplotlib.figure import Figure
+from qnets.figures.fig_nets_table import parameters
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import Sizes, estimates, rate_study, sizes
-
-from qnets.claims.verdict import SEED
+from qnets.simulate.nets.studies import Sizes, rate_study, summarised
 
 COLOR = {"fp": COLORS["sgd"], "bc": COLORS["bc"], "sr": COLORS["sr"]}
 
 
-def parameters(quick: bool) -> dict:
-    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
-
-
 def compute(p: dict) -> Data:
     study = rate_study(Sizes.from_dict(p["sizes"]), p["seed"])
-    loss, error = estimates(study["losses"]), estimates(study["errors"])
     return {
         "methods": study["methods"],
         "rates": study["rates"],
-        "loss": loss.mean,
-        "loss_stderr": loss.stderr,
-        "error": error.mean,
-        "error_stderr": error.stderr,
+        **summarised(study["losses"], "loss"),
+        **summarised(study["errors"], "error"),
     }
 
 

@@ -11,19 +11,19 @@ import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import Sizes, estimates, sizes, table_study
+from qnets.simulate.nets.studies import Sizes, sizes, summarised, table_study
 
 from qnets.claims.verdict import SEED
 
 
 def parameters(quick: bool) -> dict:
+    """The root seed and the study sizes (shared by every ``nets-*`` figure)."""
     return {"seed": SEED, "sizes": sizes(quick).as_dict()}
 
 
 def compute(p: dict) -> Data:
     table = table_study(Sizes.from_dict(p["sizes"]), p["seed"])
-    errors = estimates(table["errors"])
-    return {"methods": table["methods"], "bits": table["bits"], "mean": errors.mean, "stderr": errors.stderr}
+    return {"methods": table["methods"], "bits": table["bits"], **summarised(table["errors"], "error")}
 
 
 def draw(data: Data, p: dict) -> Figure:
@@ -32,15 +32,16 @@ def draw(data: Data, p: dict) -> Figure:
     methods = ("bc", "sr", "r")
     width = 0.8 / len(methods)
     fp = data["methods"] == "fp"
-    ax.axhline(float(data["mean"][fp][0]), color=COLORS["sgd"], label="FP (SGD)")
-    ax.axhspan(*(data["mean"][fp][0] + np.array([-1, 1]) * data["stderr"][fp][0]), color=COLORS["sgd"], alpha=0.2)
+    fp_error, fp_stderr = float(data["error"][fp][0]), float(data["error_stderr"][fp][0])
+    ax.axhline(fp_error, color=COLORS["sgd"], label="FP (SGD)")
+    ax.axhspan(fp_error - fp_stderr, fp_error + fp_stderr, color=COLORS["sgd"], alpha=0.2)
     for k, method in enumerate(methods):
         rows = [np.flatnonzero((data["methods"] == method) & (data["bits"] == b))[0] for b in grids]
         ax.bar(
             np.arange(len(grids)) + (k - 1) * width,
-            data["mean"][rows],
+            data["error"][rows],
             width,
-            yerr=data["stderr"][rows],
+            yerr=data["error_stderr"][rows],
             color=COLORS[method],
             label=method.upper(),
             capsize=2,

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from qnets.figures.fig_nets_table import parameters
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
-from qnets.simulate.nets.studies import Sizes, sizes, table_study
+from qnets.simulate.nets.studies import Sizes, table_study
 from qnets.simulate.nets.training import weight_grid
-
-from qnets.claims.verdict import SEED
 
 BINS = 40
 WINDOWS = 20
-
-
-def parameters(quick: bool) -> dict:
-    return {"seed": SEED, "sizes": sizes(quick).as_dict()}
 
 
 def _row(table: Data, method: str, bits: int) -> int:

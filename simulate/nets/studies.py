@@ -23,7 +23,7 @@ Studies (all on the digits, one hidden layer of 64 units, minibatches of 32 unle
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from qnets.simulate.estimate import Estimate
@@ -74,13 +74,10 @@ QUICK = Sizes(
     horizon=200.0,
     rate_seeds=24,
 )
-FULL = Sizes(
+FULL = replace(
+    QUICK,
     n_seeds=16,
     steps=4000,
-    lr=1.0,
-    batch=32,
-    hidden=(64,),
-    bits=(1, 2, 4),
     batches=(8, 32, 128, 512, 1024),
     batch_steps=1500,
     rates=(1.0, 0.5, 0.25, 0.125, 0.0625),
@@ -196,3 +193,9 @@ def rate_study(s: Sizes, seed: int) -> Data:
 def estimates(samples: np.ndarray) -> Estimate:
     """Mean and standard error over the last (seed) axis."""
     return Estimate.from_samples(samples, axis=-1)
+
+
+def summarised(samples: np.ndarray, name: str) -> Data:
+    """``{name: mean, name_stderr: standard error}`` over the last (seed) axis (figure data)."""
+    estimate = estimates(samples)
+    return {name: np.asarray(estimate.mean), f"{name}_stderr": np.asarray(estimate.stderr)}
