@@ -14,6 +14,9 @@ Studies (all on the digits, one hidden layer of 64 units, minibatches of 32 unle
   their per-step changes are recorded for the weight study;
 * **batch**: test error of SR and BC (binary) against the batch size, at *equal steps*, so a
   larger batch only lowers the gradient noise (and sees more examples);
+* **decay**: BC and SR (binary) with a step-decay schedule (the step quartered at every
+  quarter of ``steps``), recording how many deployed weights change per step (the greedy
+  search phase, M4);
 * **lr**: training loss and test error of FP, BC and SR (binary) against the constant step
   ``a`` at an *equal horizon* ``a T`` (``T = horizon / a`` steps, the C9 design), with
   ``rate_seeds`` seeds (more than the other studies: claim N3's check bounds a difference of
@@ -86,6 +89,9 @@ FULL = replace(
 )
 BATCH_METHODS = ("sr", "bc")
 RATE_METHODS = ("fp", "bc", "sr")
+DECAY_METHODS = ("bc", "sr")
+#: Factor of the step decay of the decay study.
+DECAY = 0.25
 #: Steps at which the first-layer weights are recorded, as fractions of ``steps``.
 SNAPSHOT_FRACTIONS = (0.0, 0.1, 0.3, 1.0)
 
@@ -149,6 +155,22 @@ def table_study(s: Sizes, seed: int) -> Data:
         "deployed": np.array(deployed),
         "changes": np.array(changes),
     }
+
+
+@functools.cache
+def decay_study(s: Sizes, seed: int) -> Data:
+    """Per-step first-layer weight changes ``(method, step, seed)`` and test errors of BC and SR
+    (binary) with the step ``lr`` divided by ``1/DECAY`` at every quarter of ``steps``."""
+    data = load(s.dataset)
+    changes, errors = [], []
+    for i, method in enumerate(DECAY_METHODS):
+        config = TrainConfig(
+            method, 1, s.lr, s.batch, s.steps, s.hidden, s.n_seeds, decay_every=max(1, s.steps // 4), decay=DECAY
+        )
+        result = train(data, config, _rng(seed, 3, i))
+        changes.append(result.changes)
+        errors.append(result.test_error)
+    return {"methods": np.array(DECAY_METHODS), "changes": np.array(changes), "errors": np.array(errors)}
 
 
 @functools.cache
