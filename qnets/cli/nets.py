@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+from typing import TYPE_CHECKING
 
 from qnets.claims.verdict import SEED
 from qnets.cli._common import add_speed_options, print_table
 from qnets.errors import InputError
+
+if TYPE_CHECKING:
+    from qnets.simulate.nets.studies import Sizes
 
 HELP = "test error of quantized networks (FP, BC, SR, R) on the digits, mean +- standard error over seeds"
 MODELS = {"mlp": 1, "mlp2": 2}
@@ -36,7 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     nets.set_defaults(handler=run_command)
 
 
-def table_sizes(args: argparse.Namespace):
+def table_sizes(args: argparse.Namespace) -> Sizes:
     """The study sizes of ``--quick``/``--full`` with the options given on the command line."""
     from qnets.simulate.nets.studies import sizes
     from qnets.simulate.nets.training import METHODS

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 from qnets.simulate.estimate import Estimate
@@ -59,9 +60,10 @@ class Sizes:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, fields: dict) -> Sizes:
+    def from_dict(cls, fields: dict[str, Any]) -> Sizes:
         """The inverse of :meth:`as_dict` (lists, as JSON returns them, become tuples)."""
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+        converted: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+        return cls(**converted)
 
 
 QUICK = Sizes(
