@@ -133,7 +133,8 @@ def test_r_stagnates_when_steps_are_below_half_a_grid_spacing(digits):
         ({"steps": 0}, "--steps"),
         ({"n_seeds": 0}, "--seeds"),
         ({"lr": -1.0}, "--lr"),
-        ({"hidden": (4, 4, 4)}, "--hidden"),
+        ({"hidden": (4, 4, 4)}, "--model"),
+        ({"hidden": (0,)}, "--width"),
     ],
 )
 def test_bad_training_options_name_the_option(digits, changes, option):

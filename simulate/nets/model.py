@@ -46,9 +46,9 @@ class MLP:
 
     def __post_init__(self) -> None:
         if len(self.widths) not in (3, 4):
-            raise InputError(f"--hidden must give 1 or 2 hidden layers, got widths {self.widths}")
+            raise InputError(f"hidden (--model) must give 1 or 2 hidden layers, got widths {self.widths}")
         if min(self.widths) < 1:
-            raise InputError(f"layer widths must be >= 1, got {self.widths}")
+            raise InputError(f"layer widths (--width) must be >= 1, got {self.widths}")
 
     @property
     def scales(self) -> list[float]:
