@@ -61,8 +61,8 @@ SPEC = FigureSpec(
     "4-bit weight grids (bars: mean over seeds, whiskers: one standard error; line: full "
     "precision). Theory (N1, C3 vs C6): BC, which accumulates small updates in real weights, gets "
     "close to FP, while SR, which keeps only quantized weights, keeps an error floor of order "
-    "Delta, and R stagnates once a|g| < Delta/2 (C8). Seen: on binary weights SR's error is about "
-    "three times BC's and R barely leaves its rounded initialisation on every grid; the SR-BC gap "
+    "Delta, and R stagnates once a|g| < Delta/2 (C8). Seen: on binary weights SR's error is three to "
+    "four times BC's and R barely leaves its rounded initialisation on every grid; the SR-BC gap "
     "shrinks as the grid gets finer and is small at 4 bits.",
     parameters,
     compute,
