@@ -7,6 +7,10 @@ from qnets.figures import (
     fig_floor_delta,
     fig_floor_lr,
     fig_markov_chain,
+    fig_nets_batch,
+    fig_nets_lr,
+    fig_nets_table,
+    fig_nets_weights,
     fig_tightness,
     fig_toy_1d,
     fig_toy_2d,
@@ -25,5 +29,9 @@ FIGURES: dict[str, FigureSpec] = {
         fig_batch,
         fig_dimension,
         fig_tightness,
+        fig_nets_table,
+        fig_nets_batch,
+        fig_nets_lr,
+        fig_nets_weights,
     )
 }

@@ -11,6 +11,7 @@ import pytest
 from qnets.figures.cache import KEY_FIELD, Cache, key_of
 from qnets.figures.registry import FIGURES
 from qnets.figures.reproduce import reproduce
+from qnets.simulate.nets.studies import QUICK
 
 from qnets.claims.registry import CLAIMS
 from qnets.claims.verdict import Verdict
@@ -18,6 +19,8 @@ from qnets.cli import main
 
 matplotlib.use("Agg")
 
+NETS_TINY = QUICK.as_dict() | {"n_seeds": 2, "steps": 20, "bits": (1, 4), "batches": (8, 16), "batch_steps": 10}
+NETS_TINY |= {"rates": (1.0, 0.5), "horizon": 5.0, "rate_seeds": 2}
 TINY = {
     "convergence": {"steps": 100, "chains": 20},
     "floor-vs-delta": {"deltas": [0.02, 0.05, 0.1, 0.2], "mc_deltas": [0.1], "steps": 200, "chains": 20},
@@ -28,6 +31,7 @@ TINY = {
     "batch-size": {"batches": [1, 2, 4]},
     "dimension": {"dims": [1, 2, 3, 4], "mc_dims": [1, 2], "chains": 200, "steps": 200},
     "tightness": {},
+    **{name: {"sizes": NETS_TINY} for name in ("nets-table", "nets-batch", "nets-lr", "nets-weights")},
 }
 
 

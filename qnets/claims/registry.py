@@ -1,7 +1,8 @@
 """The claim registry: each claim id maps to its statement, source tag, bound and check.
 
 ``qnets check`` runs :func:`run_checks`.  The checks live in :mod:`qnets.claims.convex_checks`
-(C1-C9, E2-E5) and :mod:`qnets.claims.markov_checks` (M1-M6, E1).
+(C1-C9, E2-E5), :mod:`qnets.claims.markov_checks` (M1-M6, E1) and
+:mod:`qnets.claims.nets_checks` (N1-N3, networks on real data).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from qnets.claims import convex_checks as cc
 from qnets.claims import markov_checks as mc
+from qnets.claims import nets_checks as nc
 from qnets.claims.verdict import SEED, Verdict, Z, crashed
 from qnets.errors import InputError
 from qnets.theory.bound import Bound
@@ -136,6 +138,20 @@ CLAIMS = {
             cc.check_e4,
         ),
         Claim("E5", "extension", "The best quantized point min_grid F, exactly for small d.", cc.check_e5),
+        Claim(
+            "N1",
+            "paper",
+            "Networks (digits MLP, binary weights): BC is close to FP, SR and R are worse (test error).",
+            nc.check_n1,
+        ),
+        Claim("N2", "paper", "Networks: larger batches (equal steps) help SR more than BC.", nc.check_n2),
+        Claim(
+            "N3",
+            "paper",
+            "Networks: below some step size SR stops improving while BC does not. Measured form: at an "
+            "equal horizon a T both are flat below a = 1; the step size explains < 1/2 of the SR-BC gap.",
+            nc.check_n3,
+        ),
     )
 }
 

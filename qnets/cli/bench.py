@@ -16,6 +16,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--d", type=whole(1), default=100, help="dimension of the engine workload (default 100)")
     bench.add_argument("--steps", type=whole(1), default=30, help="steps of the engine workload (default 30)")
     bench.add_argument("--markov", action="store_true", help="accuracy and time of the stationary solvers instead")
+    bench.add_argument(
+        "--nets", action="store_true", help="network training throughput, seed-batched against a loop over seeds"
+    )
     add_memory_option(bench)
     bench.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
     bench.set_defaults(handler=run_command)
@@ -27,7 +30,13 @@ def run_command(args: argparse.Namespace) -> int:
     from qnets.simulate.bench import bench
     from qnets.simulate.markov.accuracy import solver_accuracy
 
-    if not args.markov:
+    if args.nets:
+        from qnets.simulate.nets.bench import bench_nets
+
+        report = bench_nets()
+    elif args.markov:
+        report = solver_accuracy()
+    else:
         # the chains and their running sums, the recorded estimates and the engine's scratch, during
         # the timed run and again under tracemalloc (which adds its own bookkeeping)
         check_memory(
@@ -35,7 +44,7 @@ def run_command(args: argparse.Namespace) -> int:
             args.max_memory,
             options_text(args, ["chains", "d"]),
         )
-    report = solver_accuracy() if args.markov else bench(n_chains=args.chains, d=args.d, steps=args.steps)
+        report = bench(n_chains=args.chains, d=args.d, steps=args.steps)
     if args.json:
         print(dumps(report))
     else:
