@@ -20,10 +20,12 @@ from __future__ import annotations
 import math
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import numpy as np
 from qnets.simulate.domain import Box
 from qnets.simulate.grid import Grid
+from qnets.simulate.markov.kernel import additive_noise, rounding_law
 from qnets.simulate.methods import StochasticRounding
 from qnets.simulate.monte_carlo import block_generators, chain_blocks, run
 from qnets.simulate.noise import GaussianNoise
@@ -127,3 +129,28 @@ def bench(
         "state_bytes": state_bytes,
         "peak_memory_ratio": peak / state_bytes,
     }
+
+
+def loop_exact_sr_quadratic(
+    problem: Quadratic, grid: Grid, box: Box, schedule: Callable[[int], float], steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """E2 as it was computed before vectorisation: one coordinate at a time, one step at a time
+    (the baseline of ``bench --exact`` and the reference of the tests).  Returns the exact
+    ``E F(w_t) - F*`` and ``E F(w_bar_t) - F*`` for ``t = 1..steps``, starting at ``box.lo``."""
+    noise = additive_noise(problem)
+    last, averaged = np.zeros(steps), np.zeros(steps)
+    for h, w_star, lo, hi in zip(problem.H, problem.w_star, box.lo, box.hi, strict=True):
+        z_points = lo + grid.delta * np.arange(round((hi - lo) / grid.delta) + 1) - w_star
+        p = np.zeros(z_points.size)
+        p[0] = 1.0
+        u, v = np.zeros_like(p), np.zeros_like(p)
+        for t in range(steps):
+            lr = float(schedule(t))
+            law = rounding_law(z_points - lr * h * z_points, z_points, lr, noise)
+            zp = z_points * p
+            v = (v + 2 * z_points * u + z_points * zp) @ law
+            u = (u + zp) @ law
+            p = p @ law
+            last[t] += 0.5 * h * (p @ z_points**2)
+            averaged[t] += 0.5 * h * v.sum() / (t + 1) ** 2
+    return last, averaged
