@@ -1,4 +1,4 @@
-"""Build figures: compute (or load from the cache), save data and sidecar, draw PNG and PDF.
+"""Write a figure whose data is computed: save data and sidecar, draw PNG and PDF.
 
 For each figure ``NAME`` the output directory receives ``NAME.png``, ``NAME.pdf``, the data
 ``NAME.npz`` and ``NAME.json``: the parameters, seed, mode, package version, git commit, the
@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from qnets.figures.cache import Cache
-from qnets.figures.checks import cached_verdicts
-from qnets.figures.provenance import code_hash, git_commit, package_version
+from qnets.figures.provenance import git_commit, package_version
 from qnets.figures.spec import FigureSpec
 from qnets.figures.style import save
 
@@ -31,17 +29,13 @@ class BuiltFigure:
     sidecar: Path
 
 
-def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache) -> BuiltFigure:
-    """Compute (or load) the data of ``spec``, then write data, sidecar, PNG and PDF into ``out``."""
+def write_figure(
+    spec: FigureSpec, params: dict, data: dict[str, np.ndarray], out: Path, quick: bool, seconds: float
+) -> BuiltFigure:
+    """Write the data, sidecar, PNG and PDF of ``spec`` into ``out`` (``seconds``: the time the
+    data took, to which the drawing time is added in the sidecar)."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    params = spec.parameters(quick)
-    if spec.from_verdicts is not None:
-        data = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache))
-    else:
-        data = cache.get_or_compute(
-            f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: spec.compute(params)
-        )
     stem = out / spec.name
     np.savez(stem.with_suffix(".npz"), **data)
     png, pdf = save(spec.draw(data, params), stem)
@@ -58,7 +52,7 @@ def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache) -> Buil
                 "qnets": package_version(),
                 "git_commit": git_commit(),
                 "data": stem.with_suffix(".npz").name,
-                "seconds": round(time.perf_counter() - started, 2),
+                "seconds": round(seconds + time.perf_counter() - started, 2),
             },
             indent=2,
         )

@@ -62,17 +62,24 @@ class Cache:
             Path(temporary).unlink(missing_ok=True)
             raise
 
+    def lookup(self, name: str, description: dict) -> dict[str, np.ndarray] | None:
+        """The stored arrays for ``description``, or None (missing, invalid, or cache disabled)."""
+        if not self.enabled:
+            return None
+        key = key_of({"name": name, **description})
+        return self._load(self.path(name, key), key)
+
+    def store(self, name: str, description: dict, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Store ``arrays`` for ``description`` (unless disabled); returns them as arrays."""
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        if self.enabled:
+            key = key_of({"name": name, **description})
+            self._store(self.path(name, key), key, arrays)
+        return arrays
+
     def get_or_compute(
         self, name: str, description: dict, compute: Callable[[], dict[str, np.ndarray]]
     ) -> dict[str, np.ndarray]:
         """The cached arrays for ``description``, computing (and storing) them when needed."""
-        key = key_of({"name": name, **description})
-        path = self.path(name, key)
-        if self.enabled:
-            found = self._load(path, key)
-            if found is not None:
-                return found
-        arrays = {k: np.asarray(v) for k, v in compute().items()}
-        if self.enabled:
-            self._store(path, key, arrays)
-        return arrays
+        found = self.lookup(name, description)
+        return found if found is not None else self.store(name, description, compute())

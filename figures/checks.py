@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 from qnets.figures.cache import Cache
-from qnets.figures.provenance import code_hash
+from qnets.figures.tasks import CheckTask, DoneCallback, run_cached, verdict_of
 
-from qnets.claims.registry import run_checks
+from qnets import parallel
+from qnets.claims.registry import CLAIMS, Claim
 from qnets.claims.verdict import Verdict
 
 
-def cached_verdicts(ids: list[str], quick: bool, cache: Cache, claims: dict | None = None) -> list[Verdict]:
-    """``run_checks`` one claim at a time, each verdict cached under its id, mode and code hash
-    (``claims``: the registry to use, default :data:`qnets.claims.registry.CLAIMS`)."""
-    verdicts = []
-    for claim_id in ids:
-        arrays = cache.get_or_compute(
-            f"check-{claim_id}",
-            {"quick": quick, "code": code_hash()},
-            lambda claim_id=claim_id: {
-                "verdict": np.array(json.dumps(run_checks([claim_id], quick, claims)[0].as_dict(), default=float))
-            },
-        )
-        fields = json.loads(str(arrays["verdict"]))
-        fields.pop("ratio")
-        verdicts.append(Verdict(**fields))
-    return verdicts
+def cached_verdicts(
+    ids: list[str],
+    quick: bool,
+    cache: Cache,
+    claims: dict[str, Claim] | None = None,
+    backend: parallel.Backend = parallel.SERIAL,
+    on_done: DoneCallback | None = None,
+) -> list[Verdict]:
+    """The verdicts of ``ids`` from ``claims`` (default :data:`qnets.claims.registry.CLAIMS`), each
+    cached under its id, mode and code hash; the missing ones run on ``backend``."""
+    claims = CLAIMS if claims is None else claims
+    tasks = [CheckTask(claims[claim_id], quick) for claim_id in ids]
+    return [verdict_of(arrays) for arrays in run_cached(tasks, cache, backend, on_done)]  # type: ignore[arg-type]

@@ -3,6 +3,11 @@
 A failing check is reported as failing and a figure that raises is reported as failed; neither
 aborts the run.  The exit status is 1 if anything failed.  Results are cached under
 ``OUT/cache`` (see :mod:`figures.cache`).
+
+The checks and the figures' computations are independent tasks (:mod:`figures.tasks`): they
+run together on the given :class:`qnets.parallel.Backend` (serial by default; the command line
+uses all cores), then this process draws the figures and writes the report.  Figures made from
+verdicts are drawn after the checks they show.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import json
 import time
 from pathlib import Path
 
-from qnets.figures.build import BuiltFigure, build_figure
+import numpy as np
+from qnets.figures.build import BuiltFigure, write_figure
 from qnets.figures.cache import Cache
 from qnets.figures.checks import cached_verdicts
 from qnets.figures.progress import Progress
@@ -19,24 +25,65 @@ from qnets.figures.provenance import environment
 from qnets.figures.registry import FIGURES
 from qnets.figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
 from qnets.figures.spec import FigureSpec
+from qnets.figures.tasks import CheckTask, Failure, FigureDataTask, Task, run_tasks, verdict_of
 
+from qnets import parallel
 from qnets.claims.registry import CLAIMS, Claim
 
 
-def build_figures(
-    specs: list[FigureSpec], out: Path, quick: bool, cache: Cache, progress: Progress
+class FigureComputationError(RuntimeError):
+    """A figure's computation raised in its task; the message is ``TypeName: message``."""
+
+
+def _note(outcome: dict[str, np.ndarray]) -> str:
+    """What a progress line says about a finished check or figure computation."""
+    return "computed" if "verdict" not in outcome else "holds" if verdict_of(outcome).holds else "FAILS"
+
+
+def _draw(
+    specs: list[FigureSpec],
+    data: dict[str, dict[str, np.ndarray] | Failure],
+    out: Path,
+    quick: bool,
+    cache: Cache,
+    backend: parallel.Backend,
+    progress: Progress,
 ) -> tuple[list[BuiltFigure], list[FailedFigure]]:
-    """Build each figure; a figure that raises is recorded as failed and the rest go on."""
+    """Draw each figure from its computed ``data`` (by name) or, for verdict figures, from its
+    claims' cached verdicts; a figure that fails is recorded and the rest go on."""
     built, failed = [], []
     for spec in specs:
-        progress.start(f"figure {spec.name}")
+        started = time.perf_counter()
+        params = spec.parameters(quick)
         try:
-            built.append(build_figure(spec, out, quick, cache))
-            progress.finish(f"figure {spec.name}", "written")
+            computed = data.get(spec.name)
+            if isinstance(computed, Failure):
+                raise FigureComputationError(computed.error)
+            if computed is None:
+                computed = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache, backend=backend))  # type: ignore[misc]
+                progress.finish(f"figure {spec.name}", "from verdicts", time.perf_counter() - started)
+            built.append(write_figure(spec, params, computed, out, quick, time.perf_counter() - started))
         except Exception as error:  # reported in the report and the exit status, not raised
-            failed.append(FailedFigure(spec.name, spec.title, f"{type(error).__name__}: {error}"))
-            progress.finish(f"figure {spec.name}", "FAILED")
+            message = str(error) if isinstance(error, FigureComputationError) else f"{type(error).__name__}: {error}"
+            failed.append(FailedFigure(spec.name, spec.title, message))
+            progress.say(f"figure {spec.name}: FAILED: {message}")
     return built, failed
+
+
+def build_figures(
+    specs: list[FigureSpec],
+    out: Path,
+    quick: bool,
+    cache: Cache,
+    progress: Progress,
+    backend: parallel.Backend = parallel.SERIAL,
+) -> tuple[list[BuiltFigure], list[FailedFigure]]:
+    """Compute the figures' data on ``backend`` (through the cache), then draw each here."""
+    computed = [spec for spec in specs if spec.from_verdicts is None]
+    tasks: list[Task] = [FigureDataTask(spec, spec.parameters(quick)) for spec in computed]
+    outcomes = run_tasks(tasks, [f"figure {spec.name}" for spec in computed], cache, backend, progress, _note)
+    data = {spec.name: outcome for spec, outcome in zip(computed, outcomes, strict=True)}
+    return _draw(specs, data, out, quick, cache, backend, progress)
 
 
 def reproduce(
@@ -46,8 +93,9 @@ def reproduce(
     quiet: bool = False,
     claims: dict[str, Claim] | None = None,
     figures: dict[str, FigureSpec] | None = None,
+    backend: parallel.Backend = parallel.SERIAL,
 ) -> int:
-    """Run the checks of ``claims`` and build ``figures`` (default: all), write the reports."""
+    """Run the checks of ``claims`` and build ``figures`` (default: all) on ``backend``, write the reports."""
     started = time.perf_counter()
     claims = CLAIMS if claims is None else claims
     figures = FIGURES if figures is None else figures
@@ -55,14 +103,26 @@ def reproduce(
     cache = Cache(out / "cache", enabled=use_cache)
     progress = Progress(len(claims) + len(figures), quiet)
     mode = "quick" if quick else "full"
-    rows = []
-    for claim in claims.values():
-        progress.start(f"check {claim.claim_id}")
-        verdict = cached_verdicts([claim.claim_id], quick, cache, claims)[0]
-        command = f"qnets check {claim.claim_id}" + ("" if quick else " --full")
-        rows.append(ClaimRow(claim.claim_id, claim.source, claim.statement, verdict, command))
-        progress.finish(f"check {claim.claim_id}", "holds" if verdict.holds else "FAILS")
-    built, failed = build_figures(list(figures.values()), out, quick, cache, progress)
+
+    computed = [spec for spec in figures.values() if spec.from_verdicts is None]
+    tasks: list[Task] = [CheckTask(claim, quick) for claim in claims.values()]
+    tasks += [FigureDataTask(spec, spec.parameters(quick)) for spec in computed]
+    labels = [f"check {claim_id}" for claim_id in claims] + [f"figure {spec.name}" for spec in computed]
+    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note)
+    verdicts = [verdict_of(outcome) for outcome in outcomes[: len(claims)]]  # type: ignore[arg-type]
+    data = {spec.name: outcome for spec, outcome in zip(computed, outcomes[len(claims) :], strict=True)}
+    built, failed = _draw(list(figures.values()), data, out, quick, cache, backend, progress)
+
+    rows = [
+        ClaimRow(
+            claim.claim_id,
+            claim.source,
+            claim.statement,
+            verdict,
+            f"qnets check {claim.claim_id}" + ("" if quick else " --full"),
+        )
+        for claim, verdict in zip(claims.values(), verdicts, strict=True)
+    ]
     (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
     report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started)
     write_markdown(out / "report.md", report)

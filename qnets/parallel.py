@@ -30,7 +30,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -159,10 +159,8 @@ def _map_on_processes(
     with ProcessPoolExecutor(workers, multiprocessing.get_context(method), initializer=_start_worker) as pool:
         pending = {pool.submit(task, item): index for index, item in enumerate(items)}
         try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    collect(pending.pop(future), future.result())
+            for future in as_completed(pending):
+                collect(pending[future], future.result())
         except BaseException:
             for future in pending:
                 future.cancel()

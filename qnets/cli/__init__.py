@@ -1,7 +1,7 @@
 """The ``qnets`` command line: one module per command.
 
-``reproduce`` (the main job), ``figures``, ``check``, ``bound``, ``simulate``, ``markov`` and
-``bench``.  Exit status: 0 when everything holds, 1 when a claim check or a figure fails, 2 for
+``reproduce`` (the main job), ``figures``, ``check``, ``bound``, ``simulate``, ``markov``,
+``bench`` and ``sweep``.  Exit status: 0 when everything holds, 1 when a claim check or a figure fails, 2 for
 bad input (a one-line message naming the option), 130 when interrupted.  Only the toolkit's
 own input errors (:class:`qnets.errors.InputError`) become exit status 2; anything else is a
 bug and keeps its traceback.
@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 
 from qnets import __version__
-from qnets.cli import bench, bound, check, figures, markov, reproduce, simulate
+from qnets.cli import bench, bound, check, figures, markov, reproduce, simulate, sweep
 from qnets.errors import InputError
 
-COMMANDS = (reproduce, figures, check, bound, simulate, markov, bench)
+COMMANDS = (reproduce, figures, check, bound, simulate, markov, bench, sweep)
 
 DESCRIPTION = (
     "Theory checks and simulations for 'Training Quantized Nets: A Deeper Understanding' "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from qnets import parallel
+
 
 def print_table(rows: list[list[str]], align: Callable[[str, int], str]) -> None:
     """Print ``rows`` (the first is the header) in columns padded by ``align``."""
@@ -26,3 +28,27 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="qnets-output", help="output directory (default ./qnets-output)")
     parser.add_argument("--no-cache", action="store_true", help="recompute everything, ignoring OUT/cache")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """``--jobs N`` (default: all cores) and ``--scheduler ADDRESS`` (a Dask cluster)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="independent tasks (and chain blocks of long Monte Carlo runs) run on N local processes "
+        "(default: all cores; 1 runs everything in this process); results do not depend on N",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="send the tasks to the Dask scheduler at ADDRESS, e.g. tcp://host:8786 (default: $QNETS_SCHEDULER "
+        "if set, else run locally); needs pip install 'qnets[distributed]'",
+    )
+
+
+def backend_of(args: argparse.Namespace) -> parallel.Backend:
+    """The backend chosen by ``--jobs`` and ``--scheduler``."""
+    return parallel.from_options(args.jobs, args.scheduler)

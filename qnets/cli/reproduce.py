@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qnets.cli._common import add_run_options
+from qnets.cli._common import add_parallel_options, add_run_options, backend_of
 
 HELP = "every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
 
@@ -14,6 +14,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``reproduce`` and its options to ``commands``."""
     reproduce = commands.add_parser("reproduce", help=HELP, description=HELP)
     add_run_options(reproduce)
+    add_parallel_options(reproduce)
     reproduce.set_defaults(handler=run_command)
 
 
@@ -22,6 +23,8 @@ def run_command(args: argparse.Namespace) -> int:
     from qnets.figures.reproduce import reproduce
 
     out = Path(args.out)
-    status = reproduce(out, quick=not args.full, use_cache=not args.no_cache, quiet=args.quiet)
+    status = reproduce(
+        out, quick=not args.full, use_cache=not args.no_cache, quiet=args.quiet, backend=backend_of(args)
+    )
     print(f"report: {out / 'report.html'} and {out / 'report.md'}" + ("" if status == 0 else " (some checks FAILED)"))
     return status

@@ -7,7 +7,8 @@ import json
 
 import numpy as np
 
-from qnets.cli._common import print_table
+from qnets import parallel
+from qnets.cli._common import add_parallel_options, backend_of, print_table
 from qnets.errors import InputError
 from qnets.simulate import Box, Grid, method_by_name, run, schedule_by_name
 from qnets.simulate.scenarios import PROBLEMS, named_problem
@@ -63,6 +64,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     sim.add_argument("--noise", type=float, default=1.0, help="gradient-noise standard deviation sigma (default 1)")
     sim.add_argument("--batch-size", type=int, default=1, help="minibatch size (least-squares, logistic; default 1)")
     sim.add_argument("--radius", type=float, default=1.0, help="half-width of the box around w* (default 1)")
+    add_parallel_options(sim)
     sim.add_argument("--json", action="store_true", help="machine-readable output")
     sim.set_defaults(handler=run_command)
 
@@ -81,7 +83,8 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         schedule = schedule_by_name(args.schedule, 0.1 if args.lr is None else args.lr)
     domain = Box.around(problem.w_star, args.radius, grid)
-    result = run(problem, method, schedule, args.steps, args.chains, args.seed, domain)
+    with parallel.using(backend_of(args)):
+        result = run(problem, method, schedule, args.steps, args.chains, args.seed, domain)
     constants = {"G": problem.G(domain), "D": problem.D(domain), "mu": problem.mu, "L": problem.L, "L2": problem.L2}
     if args.json:
         payload = {
