@@ -31,6 +31,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -135,7 +136,7 @@ class SweepSpec:
 
     def points(self) -> list[SweepPoint]:
         """Every point of the grid, the last axis varying fastest."""
-        shared = {
+        shared: dict[str, Any] = {
             "problem": self.problem,
             "steps": self.steps,
             "chains": self.chains,

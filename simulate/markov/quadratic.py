@@ -106,10 +106,10 @@ def sr_floor_quadratic(mu: float, sigma: float, delta: float, w_star: float | np
     sigma = _validate.positive("sigma", sigma)
     delta = _validate.positive("delta", delta)
     d = _validate.integer("d", d, minimum=1)
-    w_star = _validate.vector("w_star", w_star, d)
+    minimizer = _validate.vector("w_star", w_star, d)
     per_type = {}
     gap = second_moment = 0.0
-    for value in w_star:
+    for value in minimizer:
         offset = float(value - delta * math.floor(value / delta))  # the law depends on w* mod delta only
         if offset not in per_type:
             per_type[offset] = _coordinate_floor(mu, sigma, delta, offset)
