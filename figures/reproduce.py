@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 from qnets.figures.build import BuiltFigure, write_figure
 from qnets.figures.cache import Cache
-from qnets.figures.checks import cached_verdicts
 from qnets.figures.progress import Progress
 from qnets.figures.provenance import environment
 from qnets.figures.registry import FIGURES
@@ -29,6 +28,7 @@ from qnets.figures.tasks import CheckTask, Failure, FigureDataTask, Task, run_ta
 
 from qnets import parallel
 from qnets.claims.registry import CLAIMS, Claim
+from qnets.claims.verdict import Verdict
 
 
 class FigureComputationError(RuntimeError):
@@ -43,14 +43,13 @@ def _note(outcome: dict[str, np.ndarray]) -> str:
 def _draw(
     specs: list[FigureSpec],
     data: dict[str, dict[str, np.ndarray] | Failure],
+    verdicts: dict[str, Verdict],
     out: Path,
     quick: bool,
-    cache: Cache,
-    backend: parallel.Backend,
     progress: Progress,
 ) -> tuple[list[BuiltFigure], list[FailedFigure]]:
-    """Draw each figure from its computed ``data`` (by name) or, for verdict figures, from its
-    claims' cached verdicts; a figure that fails is recorded and the rest go on."""
+    """Draw each figure from its computed ``data`` (by name) or, for verdict figures, from the
+    ``verdicts`` of its claims; a figure that fails is recorded and the rest go on."""
     built, failed = [], []
     for spec in specs:
         started = time.perf_counter()
@@ -60,7 +59,7 @@ def _draw(
             if isinstance(computed, Failure):
                 raise FigureComputationError(computed.error)
             if computed is None:
-                computed = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache, backend=backend))  # type: ignore[misc]
+                computed = spec.from_verdicts([verdicts[claim_id] for claim_id in params["claims"]])  # type: ignore[misc]
                 progress.finish(f"figure {spec.name}", "from verdicts", time.perf_counter() - started)
             built.append(write_figure(spec, params, computed, out, quick, time.perf_counter() - started))
         except Exception as error:  # reported in the report and the exit status, not raised
@@ -70,20 +69,46 @@ def _draw(
     return built, failed
 
 
+def _compute(
+    claims: dict[str, Claim], specs: list[FigureSpec], quick: bool, cache: Cache, backend: parallel.Backend, quiet: bool
+) -> tuple[dict[str, Verdict], dict[str, dict[str, np.ndarray] | Failure], Progress]:
+    """Run the checks of ``claims`` and the computations of ``specs`` as one batch of tasks.
+
+    Returns the verdicts by claim id, the figures' data by name, and the progress counter (one
+    step per task and per figure drawn from verdicts, which are drawn afterwards)."""
+    computed = [spec for spec in specs if spec.from_verdicts is None]
+    progress = Progress(len(claims) + len(specs), quiet)
+    tasks: list[Task] = [CheckTask(claim, quick) for claim in claims.values()]
+    tasks += [FigureDataTask(spec, spec.parameters(quick)) for spec in computed]
+    labels = [f"check {claim_id}" for claim_id in claims] + [f"figure {spec.name}" for spec in computed]
+    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note)
+    verdicts = {i: verdict_of(o) for i, o in zip(claims, outcomes[: len(claims)], strict=True)}  # type: ignore[arg-type]
+    data = {spec.name: outcome for spec, outcome in zip(computed, outcomes[len(claims) :], strict=True)}
+    return verdicts, data, progress
+
+
+def _shown_claims(specs: list[FigureSpec], quick: bool, claims: dict[str, Claim]) -> dict[str, Claim]:
+    """``claims`` plus, from the registry, the claims that verdict figures show and ``claims`` lacks."""
+    shown = [i for spec in specs if spec.from_verdicts is not None for i in spec.parameters(quick)["claims"]]
+    return claims | {claim_id: CLAIMS[claim_id] for claim_id in shown if claim_id not in claims}
+
+
 def build_figures(
     specs: list[FigureSpec],
     out: Path,
     quick: bool,
     cache: Cache,
-    progress: Progress,
+    quiet: bool = False,
     backend: parallel.Backend = parallel.SERIAL,
 ) -> tuple[list[BuiltFigure], list[FailedFigure]]:
-    """Compute the figures' data on ``backend`` (through the cache), then draw each here."""
-    computed = [spec for spec in specs if spec.from_verdicts is None]
-    tasks: list[Task] = [FigureDataTask(spec, spec.parameters(quick)) for spec in computed]
-    outcomes = run_tasks(tasks, [f"figure {spec.name}" for spec in computed], cache, backend, progress, _note)
-    data = {spec.name: outcome for spec, outcome in zip(computed, outcomes, strict=True)}
-    return _draw(specs, data, out, quick, cache, backend, progress)
+    """Compute the figures' data, and the checks that verdict figures show, on ``backend``
+    (through the cache); then draw each figure here."""
+    shown = {
+        claim_id for spec in specs if spec.from_verdicts is not None for claim_id in spec.parameters(quick)["claims"]
+    }
+    claims = {claim_id: CLAIMS[claim_id] for claim_id in CLAIMS if claim_id in shown}
+    verdicts, data, progress = _compute(claims, specs, quick, cache, backend, quiet)
+    return _draw(specs, data, verdicts, out, quick, progress)
 
 
 def reproduce(
@@ -101,27 +126,20 @@ def reproduce(
     figures = FIGURES if figures is None else figures
     out.mkdir(parents=True, exist_ok=True)
     cache = Cache(out / "cache", enabled=use_cache)
-    progress = Progress(len(claims) + len(figures), quiet)
     mode = "quick" if quick else "full"
-
-    computed = [spec for spec in figures.values() if spec.from_verdicts is None]
-    tasks: list[Task] = [CheckTask(claim, quick) for claim in claims.values()]
-    tasks += [FigureDataTask(spec, spec.parameters(quick)) for spec in computed]
-    labels = [f"check {claim_id}" for claim_id in claims] + [f"figure {spec.name}" for spec in computed]
-    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note)
-    verdicts = [verdict_of(outcome) for outcome in outcomes[: len(claims)]]  # type: ignore[arg-type]
-    data = {spec.name: outcome for spec, outcome in zip(computed, outcomes[len(claims) :], strict=True)}
-    built, failed = _draw(list(figures.values()), data, out, quick, cache, backend, progress)
+    specs = list(figures.values())
+    verdicts, data, progress = _compute(_shown_claims(specs, quick, claims), specs, quick, cache, backend, quiet)
+    built, failed = _draw(specs, data, verdicts, out, quick, progress)
 
     rows = [
         ClaimRow(
             claim.claim_id,
             claim.source,
             claim.statement,
-            verdict,
+            verdicts[claim.claim_id],
             f"qnets check {claim.claim_id}" + ("" if quick else " --full"),
         )
-        for claim, verdict in zip(claims.values(), verdicts, strict=True)
+        for claim in claims.values()
     ]
     (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
     report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started)

@@ -24,7 +24,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Build the named figures; exit status 1 if any fails."""
     from qnets.figures.cache import Cache
-    from qnets.figures.progress import Progress
     from qnets.figures.registry import FIGURES
     from qnets.figures.reproduce import build_figures
 
@@ -34,9 +33,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise InputError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
     out = Path(args.out)
     cache = Cache(out / "cache", enabled=not args.no_cache)
-    built, failed = build_figures(
-        [FIGURES[n] for n in names], out, not args.full, cache, Progress(len(names), args.quiet), backend_of(args)
-    )
+    built, failed = build_figures([FIGURES[n] for n in names], out, not args.full, cache, args.quiet, backend_of(args))
     for figure in built:
         print(f"{figure.spec.name}: {figure.png} {figure.pdf} {figure.data} {figure.sidecar}")
     for failure in failed:
