@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -144,9 +145,11 @@ def from_options(jobs: int | None, scheduler: str | None) -> Backend:
 
 
 def _start_worker() -> None:
-    """Process-pool initializer: one BLAS/OpenMP thread, and nested maps run serially."""
+    """Process-pool initializer: one BLAS/OpenMP thread, nested maps run serially, and Ctrl-C is
+    left to the main process (which stops the workers)."""
     global _current
     _current = SERIAL
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
     threadpool_limits(limits=1)
@@ -155,16 +158,21 @@ def _start_worker() -> None:
 def _map_on_processes(
     workers: int, task: _Timed, items: list, collect: Callable[[int, tuple[Any, float]], None]
 ) -> None:
+    """Run the tasks on a pool; on an error or Ctrl-C (which only this process handles) the
+    queued tasks are dropped and the workers stopped at once, so what finished stays collected."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, multiprocessing.get_context(method), initializer=_start_worker) as pool:
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context(method), initializer=_start_worker)
+    try:
         pending = {pool.submit(task, item): index for index, item in enumerate(items)}
-        try:
-            for future in as_completed(pending):
-                collect(pending[future], future.result())
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+        for future in as_completed(pending):
+            collect(pending[future], future.result())
+    except BaseException:
+        processes = list((pool._processes or {}).values())  # the executor has no public way to stop them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        raise
+    pool.shutdown()
 
 
 def _connect(address: str) -> Any:
