@@ -96,7 +96,7 @@ def run_tasks(
 
     def report(index: int, outcome: dict[str, np.ndarray] | Failure, seconds: float, cached: bool) -> None:
         note = describe(outcome) if not isinstance(outcome, Failure) else f"FAILED ({outcome.error})"
-        progress.finish(labels[index], f"{note} (cached)" if cached else note, seconds)
+        progress.finish(labels[index], f"{note} (cached)" if cached else note, seconds, cached)
 
     return run_cached(tasks, cache, backend, report)
 
