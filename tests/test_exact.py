@@ -165,7 +165,7 @@ def test_e2_vectorised_propagation_equals_the_per_coordinate_loop(noise, schedul
     grid = Grid(0.05)
     wide = Box.around(problem.w_star, 1.0, grid)
     box = Box(wide.lo, np.where(np.arange(problem.d) % 2 == 0, wide.hi, wide.hi - 0.5))  # K = 41 or 31
-    exact = exact_sr_quadratic(problem, grid, box, schedule, 60)
-    loop_last, loop_averaged = loop_exact_sr_quadratic(problem, grid, box, schedule, 60)
+    exact = exact_sr_quadratic(problem, grid, box, schedule, 30)
+    loop_last, loop_averaged = loop_exact_sr_quadratic(problem, grid, box, schedule, 30)
     np.testing.assert_allclose(exact.last, loop_last, rtol=1e-12)
     np.testing.assert_allclose(exact.averaged, loop_averaged, rtol=1e-12)
