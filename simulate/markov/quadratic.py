@@ -151,8 +151,9 @@ def _propagate_block(
     rows = np.arange(h.size)
     state = np.zeros((h.size, 3, z_points.shape[1]))
     state[rows, 0, start] = 1.0
-    mixed = np.empty_like(state)
-    z_squared = z_points**2
+    mixed, scratch = np.empty_like(state), np.empty_like(z_points)
+    z_squared, twice_z = z_points**2, 2 * z_points
+    weighted_z_squared = weight[:, None] * z_squared
     last, averaged = np.empty(steps), np.empty(steps)
     law, law_lr = np.empty(0), math.nan
     for t in range(steps):
@@ -162,13 +163,14 @@ def _propagate_block(
         p, u, v = state[:, 0], state[:, 1], state[:, 2]
         mixed[:, 0] = p  # p, u + z p, v + 2 z u + z^2 p (the recursions of the module doc)
         np.multiply(z_points, p, out=mixed[:, 1])
+        mixed[:, 1] += u
         np.multiply(z_squared, p, out=mixed[:, 2])
         mixed[:, 2] += v
-        mixed[:, 2] += 2 * z_points * u
-        mixed[:, 1] += u
+        np.multiply(twice_z, u, out=scratch)
+        mixed[:, 2] += scratch
         np.matmul(mixed, law, out=state)
-        last[t] = weight @ np.einsum("ck,ck->c", state[:, 0], z_squared)
-        averaged[t] = weight @ state[:, 2].sum(axis=1) / (t + 1) ** 2
+        last[t] = np.einsum("ck,ck->", state[:, 0], weighted_z_squared)
+        averaged[t] = np.einsum("ck,c->", state[:, 2], weight) / (t + 1) ** 2
     return last, averaged
 
 
