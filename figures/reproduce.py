@@ -141,7 +141,8 @@ def reproduce(
         )
         for claim in claims.values()
     ]
-    (out / "verdicts.json").write_text(json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float))
+    verdicts_json = json.dumps([r.verdict.as_dict() for r in rows], indent=2, default=float, sort_keys=True)
+    (out / "verdicts.json").write_text(verdicts_json)  # sorted: parameter dicts may come from sets
     report = Report(mode, rows, built, failed, environment(), time.perf_counter() - started)
     write_markdown(out / "report.md", report)
     write_html(out / "report.html", report)
