@@ -1,4 +1,4 @@
-"""Build figures: compute (or load from the cache), save data and sidecar, draw PNG and PDF.
+"""Write a figure whose data is computed: save data and sidecar, draw PNG and PDF.
 
 For each figure ``NAME`` the output directory receives ``NAME.png``, ``NAME.pdf``, the data
 ``NAME.npz`` and ``NAME.json``: the parameters, seed, mode, package version, git commit, the
@@ -14,15 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from qnets.figures.cache import Cache
-from qnets.figures.checks import cached_verdicts
 from qnets.figures.output import atomic_path, write_json
-from qnets.figures.provenance import code_hash, git_commit, package_version
+from qnets.figures.provenance import git_commit, package_version
 from qnets.figures.spec import FigureSpec
 from qnets.figures.style import save
-
-from qnets.claims.verdict import SEED
-from qnets.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -36,25 +31,14 @@ class BuiltFigure:
     sidecar: Path
 
 
-def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache, seed: int = SEED) -> BuiltFigure:
-    """Compute (or load) the data of ``spec``, then write data, sidecar, PNG and PDF into ``out``.
-
-    ``seed`` replaces the figure's own seed parameter (if it has one) and seeds the checks of a
-    figure made from verdicts, so it enters the cache keys and the sidecar."""
+def write_figure(
+    spec: FigureSpec, params: dict, data: dict[str, np.ndarray], out: Path, quick: bool, seconds: float
+) -> BuiltFigure:
+    """Write the data, sidecar, PNG and PDF of ``spec`` into ``out`` (``seconds``: the time the
+    data took, to which the drawing time is added in the sidecar); every file is written atomically,
+    the sidecar last."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    params = spec.parameters(quick)
-    if "seed" in params:
-        params = {**params, "seed": seed}
-    if spec.from_verdicts is not None:
-        data = spec.from_verdicts(cached_verdicts(params["claims"], quick, cache, seed=seed))
-    elif spec.compute is not None:
-        compute = spec.compute
-        data = cache.get_or_compute(
-            f"figure-{spec.name}", {"params": params, "code": code_hash()}, lambda: compute(params)
-        )
-    else:
-        raise InputError(f"figure {spec.name!r} has neither compute nor from_verdicts")
     stem = out / spec.name
     with atomic_path(stem.with_suffix(".npz")) as temporary:
         np.savez(temporary, **data)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
@@ -72,7 +56,7 @@ def build_figure(spec: FigureSpec, out: Path, quick: bool, cache: Cache, seed: i
             "qnets": package_version(),
             "git_commit": git_commit(),
             "data": stem.with_suffix(".npz").name,
-            "seconds": round(time.perf_counter() - started, 2),
+            "seconds": round(seconds + time.perf_counter() - started, 2),
         },
     )
     return BuiltFigure(spec, png, pdf, stem.with_suffix(".npz"), sidecar)

@@ -86,6 +86,7 @@ class Cache:
         self.root = Path(root)
         self.enabled = enabled
         self.events: list[CacheEvent] = []
+        self._invalid: dict[str, str] = {}  # key -> why its entry was not used
         if enabled:
             clean_stale_temporaries(self.root)
 
@@ -120,33 +121,45 @@ class Cache:
         except OSError as error:
             print(f"warning: cache: cannot store {path.name} ({error}); the result is used uncached", file=sys.stderr)
 
+    def lookup(self, name: str, description: dict, validate: Validator | None = None) -> Arrays | None:
+        """The stored arrays for ``description``, or None (missing, invalid or cache disabled).
+
+        An entry that exists but fails a check is reported on stderr (one warning line) and
+        remembered, so that :meth:`store` records the result as recomputed and why.
+        """
+        if not self.enabled:
+            return None
+        key = key_of({"name": name, **description})
+        path = self.path(name, key)
+        if not path.exists():
+            return None
+        try:
+            found = self._load(path, key, validate)
+        except InvalidEntryError as error:
+            self._invalid[key] = str(error)
+            print(f"warning: cache entry {path.name} {error}; recomputing", file=sys.stderr)
+            return None
+        self.events.append(CacheEvent(name, "from cache"))
+        return found
+
+    def store(self, name: str, description: dict, arrays: Arrays, validate: Validator | None = None) -> Arrays:
+        """Record ``arrays`` as computed for ``description`` and store them (unless disabled).
+
+        ``validate`` checks the fresh result too: a failure there is a bug and raises.
+        """
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        if validate is not None:
+            validate(arrays)
+        key = key_of({"name": name, **description})
+        reason = self._invalid.pop(key, "" if self.enabled else "cache disabled")
+        self.events.append(CacheEvent(name, "recomputed" if self.enabled and reason else "computed", reason))
+        if self.enabled:
+            self._store(self.path(name, key), key, arrays)
+        return arrays
+
     def get_or_compute(
         self, name: str, description: dict, compute: Callable[[], Arrays], validate: Validator | None = None
     ) -> Arrays:
-        """The cached arrays for ``description``, computing (and storing) them when needed.
-
-        ``validate`` checks the content of a cached entry (and of a fresh result, where a
-        failure is a bug and raises); an entry that fails any check is recomputed with a
-        warning line on stderr.
-        """
-        key = key_of({"name": name, **description})
-        path = self.path(name, key)
-        reason = ""
-        if self.enabled and path.exists():
-            try:
-                found = self._load(path, key, validate)
-            except InvalidEntryError as error:
-                reason = str(error)
-                print(f"warning: cache entry {path.name} {reason}; recomputing", file=sys.stderr)
-            else:
-                self.events.append(CacheEvent(name, "from cache"))
-                return found
-        arrays = {k: np.asarray(v) for k, v in compute().items()}
-        if validate is not None:
-            validate(arrays)
-        if not self.enabled:
-            reason = "cache disabled"
-        self.events.append(CacheEvent(name, "recomputed" if self.enabled and reason else "computed", reason))
-        if self.enabled:
-            self._store(path, key, arrays)
-        return arrays
+        """The cached arrays for ``description``, computing (and storing) them when needed."""
+        found = self.lookup(name, description, validate)
+        return found if found is not None else self.store(name, description, compute(), validate)

@@ -123,11 +123,11 @@ def jsonable(value: object) -> object:
     return value
 
 
-def dumps(value: object, indent: int | None = 2) -> str:
+def dumps(value: object, indent: int | None = 2, sort_keys: bool = False) -> str:
     """Strict JSON of ``value`` (see :func:`jsonable`); never emits ``NaN`` or ``Infinity``."""
-    return json.dumps(jsonable(value), indent=indent, allow_nan=False)
+    return json.dumps(jsonable(value), indent=indent, allow_nan=False, sort_keys=sort_keys)
 
 
-def write_json(path: Path | str, value: object) -> None:
+def write_json(path: Path | str, value: object, sort_keys: bool = False) -> None:
     """Write :func:`dumps` of ``value`` to ``path`` atomically."""
-    write_text(path, dumps(value) + "\n")
+    write_text(path, dumps(value, sort_keys=sort_keys) + "\n")

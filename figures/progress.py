@@ -7,30 +7,28 @@ import time
 
 
 class Progress:
-    """Counts finished tasks; the time left is the mean time per task so far times the rest."""
+    """Counts finished tasks; the time left is the wall time per computed task so far (tasks
+    found in the cache take none) times the tasks still to run."""
 
     def __init__(self, total: int, quiet: bool = False) -> None:
         self.total = total
         self.quiet = quiet
         self.done = 0
+        self.cached = 0
         self.started = time.perf_counter()
-        self._task_started = self.started
 
-    def start(self, label: str) -> None:
-        """Announce a task."""
-        self._task_started = time.perf_counter()
-        self._say(f"[{self.done + 1}/{self.total}] {label} ...")
-
-    def finish(self, label: str, note: str = "") -> None:
-        """Record a finished task and print its time and the estimate of what is left."""
+    def finish(self, label: str, note: str, seconds: float, cached: bool = False) -> None:
+        """Record a finished task (it took ``seconds``; ``cached``: it was found in the cache) and
+        print its time and the estimate of what is left."""
         self.done += 1
+        self.cached += cached
         now = time.perf_counter()
-        left = (now - self.started) / self.done * (self.total - self.done)
-        tail = f"; about {left:.0f} s left" if self.done < self.total else f"; all done in {now - self.started:.0f} s"
-        self._say(
-            f"[{self.done}/{self.total}] {label}: {note + ', ' if note else ''}{now - self._task_started:.1f} s{tail}"
-        )
+        computed = self.done - self.cached
+        left = f"about {(now - self.started) / computed * (self.total - self.done):.0f} s left" if computed else "..."
+        tail = f"; {left}" if self.done < self.total else f"; all done in {now - self.started:.0f} s"
+        self.say(f"[{self.done}/{self.total}] {label}: {note + ', ' if note else ''}{seconds:.1f} s{tail}")
 
-    def _say(self, text: str) -> None:
+    def say(self, text: str) -> None:
+        """Print a line (unless quiet)."""
         if not self.quiet:
             print(text, file=sys.stderr, flush=True)

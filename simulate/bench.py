@@ -12,7 +12,20 @@ Reported, all measured in this process:
 * ``python_loop_speedup``: time per coordinate-step of a plain Python loop (one chain at a
   time, one coordinate at a time, same draws and same update) over that of the engine;
 * ``peak_memory_ratio``: peak traced allocation during a run over the bytes of the state
-  arrays (the iterates and their running sums).
+  arrays (the iterates and their running sums);
+* ``parallel_speedup``: wall time of one Monte Carlo run (``PARALLEL_CHAINS`` chains, its blocks
+  on the serial backend) over the same run on ``PARALLEL_WORKERS`` local processes, pool
+  start-up and the transfer of results included (the results are identical).
+
+:func:`exact_bench` (``qnets bench --exact``) times E2's exact propagation
+(:func:`simulate.markov.quadratic.exact_sr_quadratic`) on the diagonal quadratic with
+curvatures ``geomspace(0.5, 2, d)`` (all distinct), ``N(0, 1)`` noise, ``Delta = 0.05`` and the
+radius-1 box (41 states per coordinate): ``d = 10^4`` for ``T = 500`` steps of constant size
+``EXACT_STEP``, and the speed-up over the per-coordinate loop (:func:`loop_exact_sr_quadratic`,
+the implementation before vectorisation, on the same kernels) at ``d = 100`` and ``T = 50``,
+with the constant step and with ``a_t = 1/(t + 1)`` (whose laws change at every step).
+``exact_cpu_seconds`` is the CPU time of the ``d = 10^4`` run (all threads of this process):
+on a shared machine it tells the work apart from the wait.
 """
 
 from __future__ import annotations
@@ -20,18 +33,28 @@ from __future__ import annotations
 import math
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import numpy as np
 from qnets.simulate.domain import Box
 from qnets.simulate.grid import Grid
+from qnets.simulate.markov.kernel import additive_noise, rounding_law
+from qnets.simulate.markov.quadratic import exact_sr_quadratic
 from qnets.simulate.methods import StochasticRounding
 from qnets.simulate.monte_carlo import block_generators, chain_blocks, run
 from qnets.simulate.noise import GaussianNoise
 from qnets.simulate.problems.quadratic import Quadratic
-from qnets.simulate.schedules import constant
+from qnets.simulate.schedules import constant, inverse_time
+
+from qnets import parallel
 
 DELTA = 0.01
 STEP_SIZE = 0.05
+#: The Monte Carlo work of ``parallel_speedup``: chains x d x steps = 4e7 x 3 coordinate-steps.
+PARALLEL_CHAINS, PARALLEL_D, PARALLEL_STEPS = 40_000, 100, 30
+PARALLEL_WORKERS = 2
+#: The exact-propagation workload of :func:`exact_bench`.
+EXACT_DELTA, EXACT_STEP = 0.05, 0.05
 
 
 def _workload(d: int) -> tuple[Quadratic, StochasticRounding, Box]:
@@ -100,6 +123,59 @@ def _peak_memory(n_chains: int, d: int, steps: int, seed: int) -> tuple[int, int
     return peak, state_bytes
 
 
+def parallel_speedup(workers: int = PARALLEL_WORKERS, seed: int = 0) -> float:
+    """Serial wall time over ``workers``-process wall time of the same Monte Carlo run."""
+    problem, method, box = _workload(PARALLEL_D)
+    times = []
+    for backend in (parallel.SERIAL, parallel.Backend(jobs=workers)):
+        with parallel.using(backend):
+            start = time.perf_counter()
+            run(
+                problem,
+                method,
+                constant(STEP_SIZE),
+                PARALLEL_STEPS,
+                PARALLEL_CHAINS,
+                seed,
+                box,
+                checkpoints=[PARALLEL_STEPS],
+            )
+            times.append(time.perf_counter() - start)
+    return times[0] / times[1]
+
+
+def _exact_workload(d: int) -> tuple[Quadratic, Grid, Box]:
+    problem = Quadratic(np.geomspace(0.5, 2.0, d), noise=GaussianNoise(1.0))
+    grid = Grid(EXACT_DELTA)
+    return problem, grid, Box.around(problem.w_star, 1.0, grid)
+
+
+def _time_exact(d: int, schedule: Callable[[int], float], steps: int, loop: bool = False) -> float:
+    problem, grid, box = _exact_workload(d)
+    start = time.perf_counter()
+    if loop:
+        loop_exact_sr_quadratic(problem, grid, box, schedule, steps)
+    else:
+        exact_sr_quadratic(problem, grid, box, schedule, steps)
+    return time.perf_counter() - start
+
+
+def exact_bench(d: int = 10_000, steps: int = 500, loop_d: int = 100, loop_steps: int = 50) -> dict[str, float]:
+    """Seconds of E2's exact propagation and its speed-up over the loop (see the module doc)."""
+    report: dict[str, float] = {"exact_d": d, "exact_steps": steps}
+    cpu_started = time.process_time()
+    report["exact_seconds"] = _time_exact(d, constant(EXACT_STEP), steps)
+    report["exact_cpu_seconds"] = time.process_time() - cpu_started
+    report["exact_loop_d"], report["exact_loop_steps"] = loop_d, loop_steps
+    for name, schedule in (("constant", constant(EXACT_STEP)), ("inverse_time", inverse_time(1.0))):
+        vectorised = _time_exact(loop_d, schedule, loop_steps)
+        looped = _time_exact(loop_d, schedule, loop_steps, loop=True)
+        report[f"exact_loop_seconds_{name}"] = looped
+        report[f"exact_vectorised_seconds_{name}"] = vectorised
+        report[f"exact_speedup_{name}"] = looped / vectorised
+    return report
+
+
 def bench(
     n_chains: int = 10_000,
     d: int = 100,
@@ -127,3 +203,28 @@ def bench(
         "state_bytes": state_bytes,
         "peak_memory_ratio": peak / state_bytes,
     }
+
+
+def loop_exact_sr_quadratic(
+    problem: Quadratic, grid: Grid, box: Box, schedule: Callable[[int], float], steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """E2 as it was computed before vectorisation: one coordinate at a time, one step at a time
+    (the baseline of ``bench --exact`` and the reference of the tests).  Returns the exact
+    ``E F(w_t) - F*`` and ``E F(w_bar_t) - F*`` for ``t = 1..steps``, starting at ``box.lo``."""
+    noise = additive_noise(problem)
+    last, averaged = np.zeros(steps), np.zeros(steps)
+    for h, w_star, lo, hi in zip(problem.H, problem.w_star, box.lo, box.hi, strict=True):
+        z_points = lo + grid.delta * np.arange(round((hi - lo) / grid.delta) + 1) - w_star
+        p = np.zeros(z_points.size)
+        p[0] = 1.0
+        u, v = np.zeros_like(p), np.zeros_like(p)
+        for t in range(steps):
+            lr = float(schedule(t))
+            law = rounding_law(z_points - lr * h * z_points, z_points, lr, noise)
+            zp = z_points * p
+            v = (v + 2 * z_points * u + z_points * zp) @ law
+            u = (u + zp) @ law
+            p = p @ law
+            last[t] += 0.5 * h * (p @ z_points**2)
+            averaged[t] += 0.5 * h * v.sum() / (t + 1) ** 2
+    return last, averaged

@@ -12,12 +12,17 @@ vector of the method (``w``; for BC ``real`` and ``deployed``):
 
 Each is an :class:`Estimate` over chains.  ``w_bar_t`` is kept as the running sum
 ``sum_{s<t} w_s`` (one addition per step) and divided by ``t`` at checkpoints.  Memory is
-``O(n_chains d)``: the state and the running sums, plus ``O(BLOCK_ELEMENTS)`` scratch;
+``O(n_chains d)``: the state and the running sums, plus ``O(BLOCK_ELEMENTS)`` scratch per block;
 trajectories (at checkpoints only) are kept only when asked.
 
 Seeding: chains are processed in blocks of ``max(1, BLOCK_ELEMENTS // d)``; block ``b`` draws
 from its own ``PCG64`` stream, the ``b``-th child of ``SeedSequence(seed)``, and the chains of a
 block consume disjoint draws of it.  The same arguments give bit-identical results.
+
+Parallel blocks: a block depends only on its own stream, so blocks are independent tasks.  A
+run of at least ``PARALLEL_MIN_WORK`` chain-coordinate-steps hands its blocks to the backend of
+:func:`qnets.parallel.current` (local processes or Dask; serial unless a command installed
+one); the results are bit-identical to the serial run's.
 """
 
 from __future__ import annotations
@@ -33,12 +38,16 @@ from qnets.simulate.methods import Method, Workspace
 from qnets.simulate.problems.base import Problem
 from qnets.simulate.schedules import Schedule
 
+from qnets import parallel
 from qnets.errors import InputError, InputTypeError
 
 #: Entries per block of chains: about half a MiB of float64, so a block's scratch stays in cache.
 BLOCK_ELEMENTS = 1 << 16
 
 QUANTITIES = ("gap", "avg_gap", "dist2")
+#: Runs of at least this many chain-coordinate-steps run their blocks on the current backend
+#: (about a second of work: below it, starting workers costs more than it saves).
+PARALLEL_MIN_WORK = 1 << 25
 
 
 def log_checkpoints(steps: int, count: int = 25) -> np.ndarray:
@@ -110,33 +119,23 @@ def run(
     method.validate(problem, domain, w0)
     marks = log_checkpoints(steps) if checkpoints is None else _checked_checkpoints(checkpoints, steps)
 
-    state = {name: np.tile(w0, (n_chains, 1)) for name in method.state_names}
-    sums = {name: np.zeros_like(array) for name, array in state.items()}
+    rates = np.array([float(schedule(t)) for t in range(steps)])
+    bad = np.flatnonzero(~(np.isfinite(rates) & (rates > 0)))
+    if bad.size:
+        raise InputError(f"schedule gave step size {rates[bad[0]]} at t={bad[0]}; it must be finite and > 0")
+
     blocks = chain_blocks(n_chains, problem.d)
-    rngs = block_generators(seed, len(blocks))
-    workspace = Workspace.for_shape((blocks[0].stop - blocks[0].start, problem.d))
-    for block, rng in zip(blocks, rngs, strict=True):
-        method.start({name: array[block] for name, array in state.items()}, rng)
-
-    records = {f"{name}.{q}": np.empty((len(marks), n_chains)) for name in state for q in QUANTITIES}
-    trajectory = {name: np.empty((len(marks), n_chains, problem.d)) for name in state} if keep_trajectory else None
-    next_mark = 0
-    for t in range(steps):
-        lr = float(schedule(t))
-        if not lr > 0 or not np.isfinite(lr):
-            raise InputError(f"schedule gave step size {lr} at t={t}; it must be finite and > 0")
-        for block, rng in zip(blocks, rngs, strict=True):
-            views = {name: array[block] for name, array in state.items()}
-            for name, view in views.items():
-                sums[name][block] += view
-            method.step(views, lr, problem, rng, domain, workspace.rows(block.stop - block.start))
-        if next_mark < len(marks) and t + 1 == marks[next_mark]:
-            _record(problem, state, sums, t + 1, blocks, records, next_mark)
-            if trajectory is not None:
-                for name, array in state.items():
-                    trajectory[name][next_mark] = array
-            next_mark += 1
-
+    task = ChainBlock(problem, method, domain, w0, rates, marks, keep_trajectory)
+    backend = parallel.current() if n_chains * problem.d * steps >= PARALLEL_MIN_WORK else parallel.SERIAL
+    children = np.random.SeedSequence(seed).spawn(len(blocks))
+    outcomes = backend.map(task, [(b.stop - b.start, child) for b, child in zip(blocks, children, strict=True)])
+    state = {name: np.concatenate([o.state[name] for o in outcomes]) for name in method.state_names}
+    records = {key: np.concatenate([o.records[key] for o in outcomes], axis=1) for key in outcomes[0].records}
+    trajectory = (
+        {name: np.concatenate([o.trajectory[name] for o in outcomes], axis=1) for name in state}
+        if keep_trajectory
+        else None
+    )
     series = {key: Estimate.from_samples(values, axis=1) for key, values in records.items()}
     config = {
         "problem": type(problem).__name__,
@@ -159,19 +158,49 @@ def _checked_checkpoints(checkpoints: Sequence[int], steps: int) -> np.ndarray:
     return marks.astype(np.int64)
 
 
-def _record(
-    problem: Problem,
-    state: dict[str, np.ndarray],
-    sums: dict[str, np.ndarray],
-    t: int,
-    blocks: list[slice],
-    records: dict[str, np.ndarray],
-    mark: int,
-) -> None:
-    """Fill column ``mark`` of ``records`` after ``t`` steps; ``sums`` holds ``sum_{s<t} w_s``."""
-    for name, array in state.items():
-        for block in blocks:
-            w = array[block]
-            records[f"{name}.gap"][mark, block] = problem.gap(w)
-            records[f"{name}.avg_gap"][mark, block] = problem.gap(sums[name][block] / t)
-            records[f"{name}.dist2"][mark, block] = np.sum((w - problem.w_star) ** 2, axis=1)
+@dataclass(frozen=True)
+class BlockOutcome:
+    """One block's final state, records ``(marks, rows)`` and, if kept, trajectory."""
+
+    state: dict[str, np.ndarray]
+    records: dict[str, np.ndarray]
+    trajectory: dict[str, np.ndarray] | None
+
+
+@dataclass(frozen=True)
+class ChainBlock:
+    """The task of one block of chains: ``ChainBlock(...)((rows, seed_sequence))`` runs ``rows``
+    chains on the stream ``PCG64(seed_sequence)`` with the step sizes ``rates``."""
+
+    problem: Problem
+    method: Method
+    domain: Box
+    w0: np.ndarray
+    rates: np.ndarray
+    marks: np.ndarray
+    keep_trajectory: bool
+
+    def __call__(self, job: tuple[int, np.random.SeedSequence]) -> BlockOutcome:
+        rows, seed_sequence = job
+        rng = np.random.Generator(np.random.PCG64(seed_sequence))
+        problem, marks = self.problem, self.marks
+        state = {name: np.tile(self.w0, (rows, 1)) for name in self.method.state_names}
+        sums = {name: np.zeros_like(array) for name, array in state.items()}
+        self.method.start(state, rng)
+        workspace = Workspace.for_shape((rows, problem.d))
+        records = {f"{name}.{q}": np.empty((len(marks), rows)) for name in state for q in QUANTITIES}
+        trajectory = {name: np.empty((len(marks), rows, problem.d)) for name in state} if self.keep_trajectory else None
+        next_mark = 0
+        for t, lr in enumerate(self.rates):
+            for name, array in state.items():
+                sums[name] += array
+            self.method.step(state, float(lr), problem, rng, self.domain, workspace)
+            if next_mark < len(marks) and t + 1 == marks[next_mark]:
+                for name, w in state.items():
+                    records[f"{name}.gap"][next_mark] = problem.gap(w)
+                    records[f"{name}.avg_gap"][next_mark] = problem.gap(sums[name] / (t + 1))
+                    records[f"{name}.dist2"][next_mark] = np.sum((w - problem.w_star) ** 2, axis=1)
+                    if trajectory is not None:
+                        trajectory[name][next_mark] = w
+                next_mark += 1
+        return BlockOutcome(state, records, trajectory)

@@ -28,7 +28,10 @@ from qnets.errors import InputError
 
 #: Above this ``z`` the Gaussian ramp uses the continued fraction (no cancellation).
 _CONTINUED_FRACTION_FROM = 3.0
-_CONTINUED_FRACTION_TERMS = 120
+#: ``(from z, terms)``: the continued fraction converges faster as ``z`` grows.  Each count is
+#: about 1.3 times the fewest terms that reproduce a 400-term evaluation to the last bit on
+#: 20001 points of its band (80, 60, 30, 20 and 15 terms from z = 3, 4, 6, 10 and 20).
+_CONTINUED_FRACTION_TERMS = ((3.0, 100), (4.0, 80), (6.0, 40), (10.0, 25), (20.0, 20))
 #: Above this ``z``, ``psi(z) < phi(z) / z**2`` is below the smallest double: exactly 0.
 _UNDERFLOW_FROM = 38.5
 
@@ -46,13 +49,16 @@ def gaussian_ramp(z: np.ndarray) -> np.ndarray:
     direct = z <= _CONTINUED_FRACTION_FROM
     zd = z[direct]
     out[direct] = phi[direct] - zd * 0.5 * erfc(zd / math.sqrt(2))
-    fraction = ~direct & (z <= _UNDERFLOW_FROM)
-    zf = z[fraction]
-    k = np.zeros_like(zf)
-    for n in range(_CONTINUED_FRACTION_TERMS, 1, -1):
-        k = n / (zf + k)
-    k = 1.0 / (zf + k)
-    out[fraction] = phi[fraction] * k / (zf + k)
+    bounds = [start for start, _ in _CONTINUED_FRACTION_TERMS[1:]] + [_UNDERFLOW_FROM]
+    for (start, terms), stop in zip(_CONTINUED_FRACTION_TERMS, bounds, strict=True):
+        band = (z > start) & (z <= stop)
+        zf = z[band]
+        k = np.zeros_like(zf)
+        for n in range(terms, 1, -1):  # k = n / (zf + k), in place
+            np.add(zf, k, out=k)
+            np.divide(n, k, out=k)
+        k = 1.0 / (zf + k)
+        out[band] = phi[band] * k / (zf + k)
     out[z > _UNDERFLOW_FROM] = 0.0
     return out
 

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from qnets.simulate.bench import bench
 
@@ -95,10 +96,18 @@ def test_bound_shows_markov_derivations(capsys):
     assert "M2 linearity" in out and "NOT VERIFIED" not in out and out.count("verified") == 3
 
 
-def test_markov_explains_a_reducible_chain(capsys):
-    assert main(["markov", "--noise-law", "uniform", "--noise", "0.5"]) == 2
+def test_markov_solves_a_chain_with_transient_states(capsys):
+    """Uniform noise 0.5 leaves the double well's edge states transient: one closed class, one law."""
+    assert main(["markov", "--noise-law", "uniform", "--noise", "0.5", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    law = np.array(rows[0]["law"])
+    assert law[0] == 0 and law.sum() == pytest.approx(1.0)
+
+
+def test_markov_explains_a_chain_with_several_closed_classes(capsys):
+    assert main(["markov", "--noise-law", "uniform", "--noise", "0.25"]) == 2
     err = capsys.readouterr().err
-    assert "reducible" in err and "larger --noise or a smaller --half-width" in err
+    assert "2 closed communicating classes" in err and "larger --noise or a smaller --half-width" in err
 
 
 def test_long_simulations_print_progress_lines(capsys):

@@ -19,7 +19,9 @@ from qnets.simulate import (
     run,
 )
 from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
+from qnets.simulate.bench import loop_exact_sr_quadratic
 from qnets.simulate.best_point import best_quantized_point
+from qnets.simulate.markov import quadratic as quadratic_module
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.theory.convex import all_bounds
 
@@ -194,3 +196,23 @@ def test_c4_floor_is_not_needed_on_a_quadratic():
     for steps in (125, 500, 2000):
         assert exact.averaged[steps - 1] <= 0.1 * bound_value(floorless, constants, steps)
     assert 0.4 <= exact.averaged[1999] / exact.averaged[499] <= 0.65  # 1/sqrt(4) = 0.5
+
+
+@pytest.mark.parametrize("noise", [GaussianNoise(1.0), UniformNoise(0.8)], ids=["gaussian", "uniform"])
+@pytest.mark.parametrize("schedule", [inverse_time(1.0), constant(0.05)], ids=["inverse-time", "constant"])
+def test_e2_vectorised_propagation_equals_the_per_coordinate_loop(noise, schedule, monkeypatch):
+    """All coordinates at once (two state counts, several blocks, repeated coordinates) give the
+    per-coordinate loop's numbers up to the order of floating-point summation."""
+    monkeypatch.setattr(quadratic_module, "LAW_BLOCK_ELEMENTS", 2 * 41**2)
+    problem = Quadratic(
+        np.array([1.0, 2.0, 0.5, 1.0, 3.0, 0.7, 1.0]),
+        w_star=np.array([0.013, 0.0, -0.2, 0.013, 0.1, 0.0, 0.013]),
+        noise=noise,
+    )
+    grid = Grid(0.05)
+    wide = Box.around(problem.w_star, 1.0, grid)
+    box = Box(wide.lo, np.where(np.arange(problem.d) % 2 == 0, wide.hi, wide.hi - 0.5))  # K = 41 or 31
+    exact = exact_sr_quadratic(problem, grid, box, schedule, 30)
+    loop_last, loop_averaged = loop_exact_sr_quadratic(problem, grid, box, schedule, 30)
+    np.testing.assert_allclose(exact.last, loop_last, rtol=1e-12)
+    np.testing.assert_allclose(exact.averaged, loop_averaged, rtol=1e-12)

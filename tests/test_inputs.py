@@ -73,7 +73,7 @@ REFUSED = [
     # defaults that failed: the command now says in one line what to add
     (["simulate", "--problem", "ill-conditioned", "--d", "1"], "needs --d >= 2"),
     (["simulate", "--problem", "double-well", "--schedule", "inverse-time"], "needs --lr (mu)"),
-    (["markov", "--noise-law", "uniform", "--noise", "0.5"], "use a larger --noise or a smaller --half-width"),
+    (["markov", "--noise-law", "uniform", "--noise", "0.25"], "use a larger --noise or a smaller --half-width"),
     # output paths: before any work
     (["reproduce", "--out", "/dev/null"], "--out /dev/null is a file"),
     (["reproduce", "--out", "/dev/null/report"], "lies below the file /dev/null"),
@@ -151,7 +151,9 @@ def test_check_json_is_strict(capsys, monkeypatch):
     import qnets.claims
     from qnets.claims.verdict import crashed
 
-    monkeypatch.setattr(qnets.claims, "run_checks", lambda ids, quick, seed: [crashed("C1", RuntimeError("boom"))])
+    monkeypatch.setattr(
+        qnets.claims, "run_checks", lambda ids, quick, seed, **options: [crashed("C1", RuntimeError("boom"))]
+    )
     assert main(["check", "C1", "--json"]) == 1
     (verdict,) = strict_json(capsys.readouterr().out)
     assert verdict["measured"] is None and verdict["ratio"] is None and verdict["holds"] is False
@@ -257,16 +259,22 @@ def test_cache_entry_with_valid_key_and_bad_content_is_recomputed_with_a_warning
     tmp_path, capsys, stored, signed, reason
 ):
     from qnets.figures.cache import Cache
-    from qnets.figures.checks import cached_verdicts
+    from qnets.figures.tasks import CheckTask, run_cached, verdict_of
+
+    from qnets.parallel import SERIAL
+
+    def cached_verdict():
+        (outcome,) = run_cached([CheckTask(fake_claims("C2")["C2"], True)], cache, SERIAL)
+        return verdict_of(outcome)
 
     cache = Cache(tmp_path)
     store_entry(cache, "check-C2", stored, signed)
-    (verdict,) = cached_verdicts(["C2"], True, cache, fake_claims("C2"))
+    verdict = cached_verdict()
     assert verdict.detail == "fake check" and verdict.measured == 0.5  # the recomputed verdict
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and reason in err and err.endswith("; recomputing\n")
     assert cache.events[-1].source == "recomputed" and reason in cache.events[-1].reason
-    cached_verdicts(["C2"], True, cache, fake_claims("C2"))  # the entry was rewritten
+    cached_verdict()  # the entry was rewritten
     assert cache.events[-1].source == "from cache" and capsys.readouterr().err == ""
 
 
@@ -312,7 +320,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     import qnets.figures.reproduce
     from qnets.figures.output import atomic_path
 
-    def interrupted_write(path, value):
+    def interrupted_write(path, value, sort_keys=False):
         with atomic_path(path) as temporary:
             temporary.write_text('[{"claim_id": "C2", "hol')  # half of verdicts.json, then Ctrl-C
             raise KeyboardInterrupt
@@ -320,7 +328,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     monkeypatch.setattr(qnets.figures.reproduce, "CLAIMS", fake_claims("C2", "C3"))
     monkeypatch.setattr(qnets.figures.reproduce, "FIGURES", {})
     monkeypatch.setattr(qnets.figures.reproduce, "write_json", interrupted_write)
-    argv = ["reproduce", "--out", str(tmp_path), "--quiet"]
+    argv = ["reproduce", "--out", str(tmp_path), "--quiet", "--jobs", "1"]  # the fake checks cannot be pickled
     assert main(argv) == 130
     captured = capsys.readouterr()
     assert captured.err == "qnets reproduce: interrupted; re-run to resume from the cache\n"

@@ -30,6 +30,7 @@ from qnets.simulate.markov import (
 )
 from qnets.simulate.markov.accuracy import solver_accuracy
 from qnets.simulate.noise import gaussian_ramp
+from qnets.simulate.scenarios import double_well, three_wells
 from qnets.theory.markov import derivations
 
 from qnets.claims.markov_references import histogram_threshold
@@ -244,10 +245,42 @@ def test_transition_matrix_with_tiny_entries_gives_an_accurate_stationary_law():
     np.testing.assert_allclose(stationary(transition, "gth").pi, stationary(transition, "birth-death").pi, rtol=1e-9)
 
 
-def test_reducible_chain_is_reported_not_solved():
+def test_chain_with_several_closed_classes_is_reported_with_its_classes():
     blocks = sp.block_diag([np.array([[0.5, 0.5], [0.5, 0.5]]), np.array([[1.0]])])
-    with pytest.raises(ReducibleChainError, match="2 communicating classes"):
+    with pytest.raises(ReducibleChainError, match=r"2 closed communicating classes.*2 state\(s\) from \[0, 1\]"):
         stationary(blocks)
+
+
+def test_double_well_with_narrow_bounded_noise_has_several_closed_classes():
+    """Noise of half-width 0.25 cannot lift SR over either barrier: each well traps the chain."""
+    problem, space = double_well(UniformNoise(0.25))
+    with pytest.raises(ReducibleChainError, match="closed communicating classes"):
+        stationary(transition_matrix(problem, space, 0.1))
+
+
+@pytest.mark.parametrize("method", ["auto", "gth", "sparse-lu"])
+def test_chain_with_transient_states_gets_its_unique_stationary_law(method):
+    """The tilted double well with bounded noise of half-width 0.5 on [-2, 2]: one closed class,
+    the edge states transient.  The law is 0 off the class, stationary for the whole chain, and
+    equal to the law of the chain restricted to the class."""
+    problem, space = double_well(UniformNoise(0.5))
+    matrix = transition_matrix(problem, space, 0.1)
+    law = stationary(matrix, method=method)
+    support = np.flatnonzero(law.pi)
+    assert 0 < support.size < space.size
+    assert law.residual <= 1e-13
+    np.testing.assert_allclose(law.pi @ np.linalg.matrix_power(matrix, 50), law.pi, atol=1e-13)
+    restricted = matrix[np.ix_(support, support)]
+    np.testing.assert_allclose(law.pi[support], stationary(restricted, method="gth").pi, rtol=1e-10)
+
+
+def test_sparse_lu_on_a_two_dimensional_chain_is_non_negative_and_matches_gth():
+    """The fill-reducing symmetric ordering with diagonal pivots keeps the M-matrix argument."""
+    problem, space = three_wells(delta=0.2)
+    rate = generator(problem, space)
+    lu = stationary(rate, method="sparse-lu")
+    assert np.all(lu.pi >= 0) and lu.residual <= 1e-12
+    np.testing.assert_allclose(lu.pi, stationary(rate, method="gth").pi, rtol=1e-8, atol=1e-14)
 
 
 def test_chain_kind_rejects_matrices_that_are_neither():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from qnets import parallel
 from qnets.claims import convex_checks as cc
 from qnets.claims import markov_checks as mc
 from qnets.claims import nets_checks as nc
@@ -156,22 +157,35 @@ CLAIMS = {
 }
 
 
+@dataclass(frozen=True)
+class _CheckRun:
+    """``check(claim)``: the claim's verdict with root seed ``seed`` (a crash is a failing verdict)."""
+
+    quick: bool
+    seed: int
+
+    def __call__(self, claim: Claim) -> Verdict:
+        try:
+            verdict = claim.check(self.quick, self.seed)
+        except Exception as error:  # a crashing check is reported as failing, not raised
+            verdict = crashed(claim.claim_id, error)
+        # exact checks report seed None; every other verdict records the seed it ran with
+        return verdict if verdict.seed is None else replace(verdict, seed=self.seed)
+
+
 def run_checks(
-    ids: list[str] | None = None, quick: bool = True, claims: dict[str, Claim] | None = None, seed: int = SEED
+    ids: list[str] | None = None,
+    quick: bool = True,
+    claims: dict[str, Claim] | None = None,
+    seed: int = SEED,
+    backend: parallel.Backend = parallel.SERIAL,
 ) -> list[Verdict]:
     """Run the checks of ``ids`` (all when None) from ``claims`` (default :data:`CLAIMS`) with the
-    root seed ``seed`` of their Monte Carlo runs; an unexpected error becomes a failing verdict."""
+    root seed ``seed`` of their Monte Carlo runs, as independent tasks on ``backend``; an
+    unexpected error becomes a failing verdict."""
     claims = CLAIMS if claims is None else claims
     ids = ids if ids else list(claims)
     unknown = [i for i in ids if i not in claims]
     if unknown:
         raise InputError(f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims)}")
-    verdicts = []
-    for claim_id in ids:
-        try:
-            verdict = claims[claim_id].check(quick, seed)
-        except Exception as error:  # a crashing check is reported as failing, not raised
-            verdict = crashed(claim_id, error)
-        # exact checks report seed None; every other verdict records the seed it ran with
-        verdicts.append(verdict if verdict.seed is None else replace(verdict, seed=seed))
-    return verdicts
+    return backend.map(_CheckRun(quick, seed), [claims[claim_id] for claim_id in ids])

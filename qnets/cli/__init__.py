@@ -1,12 +1,13 @@
 """The ``qnets`` command line: one module per command.
 
 ``reproduce`` (the main job), ``figures``, ``check``, ``bound``, ``simulate``, ``markov``,
-``nets`` and ``bench``.  Exit status: 0 when everything holds, 1 when a claim check or a figure
-fails, 2 for bad input (a one-line message naming the option), 130 when interrupted.  Usage
-errors (argparse), the toolkit's own input errors (:class:`qnets.errors.InputError`) and running
-out of memory become one line and exit status 2; anything else is a bug and keeps its traceback.
-Ctrl-C prints one line and exits with 130; final outputs are written atomically, so nothing
-is left half-written, and results already cached are reused by the next run.
+``nets``, ``bench`` and ``sweep``.  Exit status: 0 when everything holds, 1 when a claim check
+or a figure fails, 2 for bad input (a one-line message naming the option), 130 when
+interrupted.  Usage errors (argparse), the toolkit's own input errors
+(:class:`qnets.errors.InputError`) and running out of memory become one line and exit status 2;
+anything else is a bug and keeps its traceback.  Ctrl-C prints one line and exits with 130;
+final outputs are written atomically, so nothing is left half-written, and results already
+cached are reused by the next run.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import sys
 from collections.abc import Sequence
 
 from qnets import __version__
-from qnets.cli import bench, bound, check, figures, markov, nets, reproduce, simulate
+from qnets.cli import bench, bound, check, figures, markov, nets, reproduce, simulate, sweep
 from qnets.cli._common import Parser, UsageError
 from qnets.errors import InputError
 
-COMMANDS = (reproduce, figures, check, bound, simulate, markov, nets, bench)
+COMMANDS = (reproduce, figures, check, bound, simulate, markov, nets, bench, sweep)
 
 DESCRIPTION = (
     "Theory checks and simulations for 'Training Quantized Nets: A Deeper Understanding' "

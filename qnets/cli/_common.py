@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from qnets import parallel
 from qnets.errors import InputError
 from qnets.simulate._validate import MAX_EXACT_INTEGER, format_bytes
 
@@ -223,3 +224,27 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="recompute everything, ignoring OUT/cache")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """``--jobs N`` (default: all cores) and ``--scheduler ADDRESS`` (a Dask cluster)."""
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="independent tasks (and chain blocks of long Monte Carlo runs) run on N local processes "
+        "(default: all cores; 1 runs everything in this process); results do not depend on N",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="send the tasks to the Dask scheduler at ADDRESS, e.g. tcp://host:8786 (default: $QNETS_SCHEDULER "
+        "if set, else run locally); needs pip install 'qnets[distributed]'",
+    )
+
+
+def backend_of(args: argparse.Namespace) -> parallel.Backend:
+    """The backend chosen by ``--jobs`` and ``--scheduler``."""
+    return parallel.from_options(args.jobs, args.scheduler)

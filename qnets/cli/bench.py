@@ -1,4 +1,4 @@
-"""``qnets bench``: engine throughput against the random-number limit, or solver accuracy."""
+"""``qnets bench``: engine throughput and parallel speed-up, exact propagation, stationary solvers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import argparse
 
 from qnets.cli._common import add_memory_option, check_memory, options_text, whole
 
-HELP = "throughput of the SR engine against the RNG limit (or, with --markov, the stationary solvers)"
+HELP = (
+    "throughput of the SR engine against the RNG limit and its parallel speed-up "
+    "(or, with --exact / --markov / --all, exact propagation and the stationary solvers)"
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -15,10 +18,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--chains", type=whole(1), default=10_000, help="chains of the engine workload (default 10000)")
     bench.add_argument("--d", type=whole(1), default=100, help="dimension of the engine workload (default 100)")
     bench.add_argument("--steps", type=whole(1), default=30, help="steps of the engine workload (default 30)")
-    bench.add_argument("--markov", action="store_true", help="accuracy and time of the stationary solvers instead")
+    bench.add_argument(
+        "--exact",
+        action="store_true",
+        help="E2's exact propagation at d = 10^4, T = 500, and its speed-up over the per-coordinate loop at d = 100",
+    )
+    bench.add_argument(
+        "--markov",
+        action="store_true",
+        help="accuracy and time of the stationary solvers, up to the 1000 x 1000 three-well chain",
+    )
     bench.add_argument(
         "--nets", action="store_true", help="network training throughput, seed-batched against a loop over seeds"
     )
+    bench.add_argument("--all", action="store_true", help="the engine, --exact, --markov and --nets together")
     add_memory_option(bench)
     bench.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
     bench.set_defaults(handler=run_command)
@@ -27,16 +40,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Measure and print."""
     from qnets.figures.output import dumps
-    from qnets.simulate.bench import bench
-    from qnets.simulate.markov.accuracy import solver_accuracy
+    from qnets.simulate.bench import bench, exact_bench, parallel_speedup
+    from qnets.simulate.markov.accuracy import large_chain_timings, solver_accuracy
 
-    if args.nets:
-        from qnets.simulate.nets.bench import bench_nets
-
-        report = bench_nets()
-    elif args.markov:
-        report = solver_accuracy()
-    else:
+    report: dict[str, float] = {}
+    if args.all or not (args.exact or args.markov or args.nets):
         # the chains and their running sums, the recorded estimates and the engine's scratch, during
         # the timed run and again under tracemalloc (which adds its own bookkeeping)
         check_memory(
@@ -44,10 +52,19 @@ def run_command(args: argparse.Namespace) -> int:
             args.max_memory,
             options_text(args, ["chains", "d"]),
         )
-        report = bench(n_chains=args.chains, d=args.d, steps=args.steps)
+        report |= bench(n_chains=args.chains, d=args.d, steps=args.steps)
+        report |= {"parallel_speedup": parallel_speedup()}
+    if args.all or args.exact:
+        report |= exact_bench()
+    if args.all or args.markov:
+        report |= solver_accuracy() | large_chain_timings()
+    if args.all or args.nets:
+        from qnets.simulate.nets.bench import bench_nets
+
+        report |= bench_nets()
     if args.json:
         print(dumps(report))
     else:
         for key, value in report.items():
-            print(f"{key:>28}  {value:.4g}" if isinstance(value, float) else f"{key:>28}  {value}")
+            print(f"{key:>40}  {value:.4g}" if isinstance(value, float) else f"{key:>40}  {value}")
     return 0

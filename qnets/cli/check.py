@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from qnets.claims.verdict import SEED
-from qnets.cli._common import add_speed_options, print_table, whole
+from qnets.cli._common import add_parallel_options, add_speed_options, backend_of, print_table, whole
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
 
@@ -21,6 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=SEED,
         help=f"root seed of every Monte Carlo run of the checks (default {SEED}); a correct claim holds for any seed",
     )
+    add_parallel_options(check)
     check.add_argument("--json", action="store_true", help="machine-readable verdicts")
     check.set_defaults(handler=run_command)
 
@@ -30,7 +31,7 @@ def run_command(args: argparse.Namespace) -> int:
     from qnets.claims import CLAIMS, run_checks
     from qnets.figures.output import dumps
 
-    verdicts = run_checks(args.ids, quick=not args.full, seed=args.seed)
+    verdicts = run_checks(args.ids, quick=not args.full, seed=args.seed, backend=backend_of(args))
     if args.json:
         print(dumps([v.as_dict() for v in verdicts]))
     else:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qnets.cli._common import add_run_options
+from qnets.cli._common import add_parallel_options, add_run_options, backend_of
 from qnets.errors import InputError
 
 HELP = "build figures (PNG, PDF, data, parameters) into OUT"
@@ -17,6 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     figures = commands.add_parser("figures", help=HELP, description=HELP)
     figures.add_argument("names", nargs="*", help="figure names (default: all; see the README's figure table)")
     add_run_options(figures)
+    add_parallel_options(figures)
     figures.set_defaults(handler=run_command)
 
 
@@ -24,7 +25,6 @@ def run_command(args: argparse.Namespace) -> int:
     """Build the named figures; exit status 1 if any fails."""
     from qnets.figures.cache import Cache
     from qnets.figures.output import prepare_output_dir
-    from qnets.figures.progress import Progress
     from qnets.figures.registry import FIGURES
     from qnets.figures.reproduce import build_figures
 
@@ -34,9 +34,7 @@ def run_command(args: argparse.Namespace) -> int:
         raise InputError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
     out = prepare_output_dir(Path(args.out))
     cache = Cache(out / "cache", enabled=not args.no_cache)
-    built, failed = build_figures(
-        [FIGURES[n] for n in names], out, not args.full, cache, Progress(len(names), args.quiet)
-    )
+    built, failed = build_figures([FIGURES[n] for n in names], out, not args.full, cache, args.quiet, backend_of(args))
     for figure in built:
         print(f"{figure.spec.name}: {figure.png} {figure.pdf} {figure.data} {figure.sidecar}")
     for failure in failed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import time
 
 import numpy as np
 
@@ -129,7 +130,7 @@ def run_command(args: argparse.Namespace) -> int:
     progress = Progress(len(rates), quiet=space.size < PROGRESS_FROM_STATES)
     rows = []
     for a in rates:
-        progress.start(f"step size {a:g} ({space.size} states)")
+        started = time.perf_counter()
         try:
             row, limit = sr_law_against_step(problem, space, [a], args.radius)
         except ReducibleChainError as error:
@@ -137,7 +138,7 @@ def run_command(args: argparse.Namespace) -> int:
         except ArithmeticError as error:
             raise InputError(f"--lr {a:g}: {error}; use a larger --lr") from None
         rows.append(row)
-        progress.finish(f"step size {a:g}")
+        progress.finish(f"step size {a:g} ({space.size} states)", "solved", time.perf_counter() - started)
     rows.append(limit)
     if args.json:
         payload = {

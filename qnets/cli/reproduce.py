@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 
 from qnets.claims.verdict import SEED
-from qnets.cli._common import add_run_options
-from qnets.errors import InputError
+from qnets.cli._common import add_parallel_options, add_run_options, backend_of, whole
 
 HELP = "every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
 
@@ -18,10 +17,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_run_options(reproduce)
     reproduce.add_argument(
         "--seed",
-        type=int,
+        type=whole(0),
         default=SEED,
         help=f"root seed of every Monte Carlo run of the checks and figures (an integer >= 0, default {SEED})",
     )
+    add_parallel_options(reproduce)
     reproduce.set_defaults(handler=run_command)
 
 
@@ -29,9 +29,14 @@ def run_command(args: argparse.Namespace) -> int:
     """Run everything and write the report; exit status 1 if a check or figure failed."""
     from qnets.figures.reproduce import reproduce
 
-    if args.seed < 0:
-        raise InputError(f"--seed must be an integer >= 0, got {args.seed}")
     out = Path(args.out)
-    status = reproduce(out, quick=not args.full, use_cache=not args.no_cache, quiet=args.quiet, seed=args.seed)
+    status = reproduce(
+        out,
+        quick=not args.full,
+        use_cache=not args.no_cache,
+        quiet=args.quiet,
+        seed=args.seed,
+        backend=backend_of(args),
+    )
     print(f"report: {out / 'report.html'} and {out / 'report.md'}" + ("" if status == 0 else " (some checks FAILED)"))
     return status

@@ -6,9 +6,12 @@ import argparse
 import math
 import sys
 
+from qnets import parallel
 from qnets.cli._common import (
     StepProgress,
     add_memory_option,
+    add_parallel_options,
+    backend_of,
     check_memory,
     options_text,
     print_table,
@@ -93,6 +96,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     sim.add_argument("--radius", type=real(above=0), default=1.0, help="half-width of the box around w* (default 1)")
     add_memory_option(sim)
+    add_parallel_options(sim)
     sim.add_argument("--json", action="store_true", help="machine-readable output (strict JSON: NaN as null)")
     sim.set_defaults(handler=run_command)
 
@@ -146,7 +150,10 @@ def run_command(args: argparse.Namespace) -> int:
             f"(G = {constants['G']:.3g}, D = {constants['D']:.3g}); use smaller values"
         )
     label = f"qnets simulate ({args.chains} chains x {args.steps} steps)"
-    result = run(problem, method, StepProgress(schedule, args.steps, label), args.steps, args.chains, args.seed, domain)
+    with parallel.using(backend_of(args)):
+        result = run(
+            problem, method, StepProgress(schedule, args.steps, label), args.steps, args.chains, args.seed, domain
+        )
     if args.json:
         payload = {
             "config": {**result.config, "problem": args.problem, "delta": args.delta, "noise": args.noise},

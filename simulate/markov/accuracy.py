@@ -3,7 +3,11 @@
 * a 100,000-state birth-death chain: the small-step SR generator of the tilted double well on
   a grid of spacing 3.2e-5, solved in log space and by sparse LU;
 * a 200 x 200 grid chain: the small-step SR generator of a separable quadratic, whose exact
-  stationary law is the product of one-dimensional birth-death laws (claim M6).
+  stationary law is the product of one-dimensional birth-death laws (claim M6);
+
+and, for ``qnets bench --markov``, the time and residual of sparse LU on the small-step
+generator of the three-well toy (:func:`simulate.scenarios.three_wells` on ``[-3, 3]^2``) with
+``n x n`` grid points, ``n = 500`` (251,001 states) and ``n = 1000`` (1,002,001 states).
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from qnets.simulate.markov.kernel import StateSpace, generator
 from qnets.simulate.markov.stationary import stationary
 from qnets.simulate.noise import GaussianNoise
 from qnets.simulate.problems import Quadratic, TiltedDoubleWell
+from qnets.simulate.scenarios import three_wells
+
+#: Points per axis of the three-well chains of :func:`large_chain_timings`.
+LARGE_CHAIN_SIDES = (500, 1000)
 
 
 def _timed(matrix, method: str):
@@ -51,3 +59,21 @@ def solver_accuracy() -> dict[str, float]:
         ),
         "grid_200x200_seconds": grid_time,
     }
+
+
+def large_chain_timings(sides: tuple[int, ...] = LARGE_CHAIN_SIDES) -> dict[str, float]:
+    """Seconds (wall and CPU), residual and smallest entry of :func:`stationary` on the three-well
+    generator with ``side + 1`` grid points per axis (the generator's construction is not timed)."""
+    report: dict[str, float] = {}
+    for side in sides:
+        problem, space = three_wells(delta=6.0 / side, half_width=3.0)
+        rates = generator(problem, space)
+        cpu_started = time.process_time()
+        law, seconds = _timed(rates, "auto")
+        name = f"three_wells_{side}x{side}"
+        report[f"{name}_states"] = space.size
+        report[f"{name}_seconds"] = seconds
+        report[f"{name}_cpu_seconds"] = time.process_time() - cpu_started
+        report[f"{name}_residual"] = law.residual
+        report[f"{name}_min_entry"] = float(law.pi.min())
+    return report

@@ -126,22 +126,27 @@ def rounding_law(mean: np.ndarray, points: np.ndarray, lr: float, noise: Additiv
     """``P(Q_s(P(mean_i - lr xi)) = points_j)`` for one coordinate: an ``(n, K)`` row-stochastic array.
 
     ``points`` are consecutive grid points (spacing ``delta``), the end points being the box's
-    edges; ``mean`` holds the pre-rounding points ``x - lr grad F(x)``.
+    edges; ``mean`` holds the pre-rounding points ``x - lr grad F(x)``.  Leading axes broadcast:
+    ``mean`` of shape ``(c, n)`` and ``points`` of shape ``(c, K)`` (``c`` coordinates on grids of
+    one spacing) give ``(c, n, K)``.
     """
-    delta = float(points[1] - points[0]) if points.size > 1 else 1.0
-    n, size = mean.size, points.size
+    points = np.asarray(points, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    size = points.shape[-1]
     if size == 1:
-        return np.ones((n, 1))
-    u = (points[None, :] - mean[:, None]) / delta
+        return np.ones((*np.broadcast_shapes(mean.shape[:-1], points.shape[:-1]), mean.shape[-1], 1))
+    delta = float(points.flat[1] - points.flat[0])
+    u = (points[..., None, :] - mean[..., :, None]) / delta
     s = lr / delta
     below = _expected_clip(noise, 1 + u, s)  # P(next <= x_j) = E clip(1 + (x_j - y)/delta, 0, 1)
     above = _expected_clip(noise, 1 - u, -s)  # P(next >= x_j) = E clip(1 - (x_j - y)/delta, 0, 1)
-    below_ext = np.concatenate([np.zeros((n, 1)), below[:, :-1], np.ones((n, 1))], axis=1)
-    above_ext = np.concatenate([np.ones((n, 1)), above[:, 1:], np.zeros((n, 1))], axis=1)
+    edge = np.ones((*u.shape[:-1], 1))
+    below_ext = np.concatenate([0 * edge, below[..., :-1], edge], axis=-1)
+    above_ext = np.concatenate([edge, above[..., 1:], 0 * edge], axis=-1)
     law = np.where(
-        below_ext[:, 1:] <= 0.5,
-        below_ext[:, 1:] - below_ext[:, :-1],
-        above_ext[:, :-1] - above_ext[:, 1:],
+        below_ext[..., 1:] <= 0.5,
+        below_ext[..., 1:] - below_ext[..., :-1],
+        above_ext[..., :-1] - above_ext[..., 1:],
     )
     if np.any(law < -ROUNDOFF) or np.any(law > 1 + ROUNDOFF):
         raise ArithmeticError(f"transition probabilities span [{law.min():.3g}, {law.max():.3g}] beyond round-off")

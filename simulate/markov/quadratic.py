@@ -33,13 +33,16 @@ from qnets.simulate.domain import Box
 from qnets.simulate.grid import Grid
 from qnets.simulate.markov.kernel import additive_noise, rounding_law
 from qnets.simulate.markov.stationary import stationary
-from qnets.simulate.noise import GaussianNoise
+from qnets.simulate.noise import AdditiveNoise, GaussianNoise
 from qnets.simulate.problems.quadratic import Quadratic
 
 from qnets.errors import InputError, InputTypeError
 
 #: The truncated lattice of :func:`sr_floor_quadratic` must hold all but this much mass.
 TAIL_MASS = 1e-25
+#: Transition entries (float64) per block of coordinates propagated together by
+#: :func:`exact_sr_quadratic`: 4 MiB, large enough that per-step Python overhead is small.
+LAW_BLOCK_ELEMENTS = 1 << 19
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,10 @@ def sr_floor_quadratic(mu: float, sigma: float, delta: float, w_star: float | np
     sigma = _validate.positive("sigma", sigma)
     delta = _validate.positive("delta", delta)
     d = _validate.integer("d", d, minimum=1)
-    w_star = _validate.vector("w_star", w_star, d)
+    minimizer = _validate.vector("w_star", w_star, d)
     per_type = {}
     gap = second_moment = 0.0
-    for value in w_star:
+    for value in minimizer:
         offset = float(value - delta * math.floor(value / delta))  # the law depends on w* mod delta only
         if offset not in per_type:
             per_type[offset] = _coordinate_floor(mu, sigma, delta, offset)
@@ -130,24 +133,44 @@ class ExactSRRun:
         return np.arange(1, self.last.size + 1)
 
 
-def _coordinate_run(
-    h: float, z_points: np.ndarray, start: int, schedule: Callable[[int], float], steps: int, noise
+def _propagate_block(
+    h: np.ndarray,
+    z_points: np.ndarray,
+    start: np.ndarray,
+    weight: np.ndarray,
+    schedule: Callable[[int], float],
+    steps: int,
+    noise: AdditiveNoise,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``E z_t^2`` and ``E z_bar_t^2`` of one coordinate for ``t = 1..steps``."""
-    p = np.zeros(z_points.size)
-    p[start] = 1.0
-    u = np.zeros_like(p)
-    v = np.zeros_like(p)
+    """``sum_k weight_k E z_k,t^2`` and ``sum_k weight_k E z_bar_k,t^2`` for ``t = 1..steps`` over a
+    block of ``c`` coordinates with ``K`` states each (``z_points`` of shape ``(c, K)``).
+
+    The laws ``p``, ``u``, ``v`` of the module doc are stacked as ``(c, 3, K)`` and advanced by one
+    batched product with the ``(c, K, K)`` transition laws, rebuilt only when the step changes.
+    """
+    rows = np.arange(h.size)
+    state = np.zeros((h.size, 3, z_points.shape[1]))
+    state[rows, 0, start] = 1.0
+    mixed, scratch = np.empty_like(state), np.empty_like(z_points)
+    z_squared, twice_z = z_points**2, 2 * z_points
+    weighted_z_squared = weight[:, None] * z_squared
     last, averaged = np.empty(steps), np.empty(steps)
+    law, law_lr = np.empty(0), math.nan
     for t in range(steps):
         lr = float(schedule(t))
-        law = rounding_law(z_points - lr * h * z_points, z_points, lr, noise)
-        zp = z_points * p
-        v = (v + 2 * z_points * u + z_points * zp) @ law
-        u = (u + zp) @ law
-        p = p @ law
-        last[t] = p @ z_points**2
-        averaged[t] = v.sum() / (t + 1) ** 2
+        if lr != law_lr:
+            law, law_lr = rounding_law(z_points * (1 - lr * h[:, None]), z_points, lr, noise), lr
+        p, u, v = state[:, 0], state[:, 1], state[:, 2]
+        mixed[:, 0] = p  # p, u + z p, v + 2 z u + z^2 p (the recursions of the module doc)
+        np.multiply(z_points, p, out=mixed[:, 1])
+        mixed[:, 1] += u
+        np.multiply(z_squared, p, out=mixed[:, 2])
+        mixed[:, 2] += v
+        np.multiply(twice_z, u, out=scratch)
+        mixed[:, 2] += scratch
+        np.matmul(mixed, law, out=state)
+        last[t] = np.einsum("ck,ck->", state[:, 0], weighted_z_squared)
+        averaged[t] = np.einsum("ck,c->", state[:, 2], weight) / (t + 1) ** 2
     return last, averaged
 
 
@@ -162,7 +185,36 @@ def exact_sr_quadratic(
     """E2: propagate SR's exact per-coordinate laws on a diagonal quadratic with additive noise.
 
     ``w0`` (default ``box.lo``, as in :func:`simulate.run`) must be a grid point of the box.
-    Coordinates with equal ``(h, w*, lo, hi, w0)`` share one computation.
+    Coordinates with equal ``(h, w*, lo, hi, w0)`` share one computation.  The distinct
+    coordinates are propagated together, in blocks of at most ``LAW_BLOCK_ELEMENTS`` transition
+    entries, so memory is ``O(d K)`` plus one block and no Python loop runs over coordinates
+    or states; the cost is ``O(d K^2)`` per step (and one evaluation of the laws per block
+    whenever the step size changes).
+
+    Parameters
+    ----------
+    problem : Quadratic
+        Diagonal ``H`` (a vector of eigenvalues) and additive noise of :mod:`simulate.noise`.
+    grid, box : Grid, Box
+        The grid ``delta Z^d`` and a grid-aligned box that holds ``w*``'s domain.
+    schedule : callable
+        ``schedule(t)``: the step size of step ``t = 0, 1, ...``.
+    steps : int
+        Number of steps ``T >= 1``.
+    w0 : ndarray, optional
+        The start, a grid point of the box (default ``box.lo``).
+
+    Returns
+    -------
+    ExactSRRun
+        ``E F(w_t) - F*`` and ``E F(w_bar_t) - F*`` for ``t = 1..steps``.
+
+    Raises
+    ------
+    InputTypeError
+        If ``problem`` is not a diagonal Quadratic with additive noise.
+    InputError
+        If ``steps`` or ``w0`` is out of range or the box does not fit the problem or grid.
     """
     if not isinstance(problem, Quadratic) or not problem.is_diagonal:
         raise InputTypeError("exact propagation needs a Quadratic with diagonal H (a vector of eigenvalues)")
@@ -173,16 +225,21 @@ def exact_sr_quadratic(
     w0 = box.lo.copy() if w0 is None else _validate.vector("w0", w0, problem.d)
     if not np.all(grid.contains(w0)) or np.any(w0 < box.lo) or np.any(w0 > box.hi):
         raise InputError("w0 must be a grid point inside the box")
-    last = np.zeros(steps)
-    averaged = np.zeros(steps)
-    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-    for h, w_star, lo, hi, start in zip(problem.H, problem.w_star, box.lo, box.hi, w0, strict=True):
-        key = (h, w_star, lo, hi, start)
-        if key not in cache:
-            points = lo + grid.delta * np.arange(round((hi - lo) / grid.delta) + 1)
-            index = round((start - lo) / grid.delta)
-            cache[key] = _coordinate_run(h, points - w_star, index, schedule, steps, noise)
-        coordinate_last, coordinate_averaged = cache[key]
-        last += 0.5 * h * coordinate_last
-        averaged += 0.5 * h * coordinate_averaged
+    keys = np.stack([np.asarray(problem.H, dtype=float), problem.w_star, box.lo, box.hi, w0], axis=1)
+    distinct, counts = np.unique(keys, axis=0, return_counts=True)
+    h, w_star, lo, hi, start = distinct.T
+    sizes = np.rint((hi - lo) / grid.delta).astype(int) + 1
+    last, averaged = np.zeros(steps), np.zeros(steps)
+    for size in np.unique(sizes):
+        members = np.flatnonzero(sizes == size)
+        block = max(1, LAW_BLOCK_ELEMENTS // size**2)
+        for first in range(0, members.size, block):
+            k = members[first : first + block]
+            z_points = lo[k, None] + grid.delta * np.arange(size) - w_star[k, None]
+            index = np.rint((start[k] - lo[k]) / grid.delta).astype(int)
+            block_last, block_averaged = _propagate_block(
+                h[k], z_points, index, 0.5 * h[k] * counts[k], schedule, steps, noise
+            )
+            last += block_last
+            averaged += block_averaged
     return ExactSRRun(last, averaged)

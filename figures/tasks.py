@@ -1,0 +1,189 @@
+"""The independent, cached tasks of ``reproduce``, ``check``, ``figures`` and ``sweep``.
+
+A task is a picklable object with a cache ``name``, a ``description`` (everything that
+determines its result: the cache key) and ``__call__() -> dict of arrays``; it may have a
+``validate(arrays)`` schema check, which the cache applies to stored entries (an entry that fails
+it is recomputed with a warning line).  :func:`run_cached`
+looks every task up in the cache in this process, sends only the missing ones to a
+:class:`qnets.parallel.Backend` and stores their results here, so workers (local processes or
+Dask workers on other machines) need no access to the output directory, an interrupted run
+resumes from what was stored, and results come back in task order whatever the backend.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from qnets.figures.cache import Arrays, Cache
+from qnets.figures.output import dumps
+from qnets.figures.progress import Progress
+from qnets.figures.provenance import code_hash
+from qnets.figures.spec import FigureSpec
+
+from qnets import parallel
+from qnets.claims.registry import Claim, run_checks
+from qnets.claims.verdict import SEED, Verdict
+
+
+class Task(Protocol):
+    """What :func:`run_cached` runs."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> dict: ...
+
+    def __call__(self) -> dict[str, np.ndarray]: ...
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A task that raised: ``TypeName: message`` (reported, never cached)."""
+
+    error: str
+
+
+#: ``on_done(index, outcome, seconds, cached)``: called in this process as each task finishes.
+DoneCallback = Callable[[int, "dict[str, np.ndarray] | Failure", float, bool], None]
+
+
+def _call(task: Task) -> dict[str, np.ndarray] | Failure:
+    try:
+        return {k: np.asarray(v) for k, v in task().items()}
+    except Exception as error:  # reported by the caller (a failed figure or sweep point), not raised
+        return Failure(f"{type(error).__name__}: {error}")
+
+
+def run_cached(
+    tasks: Sequence[Task], cache: Cache, backend: parallel.Backend, on_done: DoneCallback | None = None
+) -> list[dict[str, np.ndarray] | Failure]:
+    """Each task's arrays, from the cache or computed on ``backend`` (then stored), in task order."""
+    descriptions = [task.description for task in tasks]  # once: the key must not change mid-run
+    validators = [getattr(task, "validate", None) for task in tasks]  # a task's optional schema check
+    outcomes: list[dict[str, np.ndarray] | Failure | None] = []
+    for index, task in enumerate(tasks):
+        started = time.perf_counter()
+        outcomes.append(cache.lookup(task.name, descriptions[index], validators[index]))
+        if outcomes[-1] is not None and on_done is not None:
+            on_done(index, outcomes[-1], time.perf_counter() - started, True)
+    missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+
+    def finished(position: int, outcome: dict[str, np.ndarray] | Failure, seconds: float) -> None:
+        index = missing[position]
+        if not isinstance(outcome, Failure):
+            outcome = cache.store(tasks[index].name, descriptions[index], outcome, validators[index])
+        outcomes[index] = outcome
+        if on_done is not None:
+            on_done(index, outcome, seconds, False)
+
+    backend.map(_call, [tasks[i] for i in missing], finished)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    labels: Sequence[str],
+    cache: Cache,
+    backend: parallel.Backend,
+    progress: Progress,
+    describe: Callable[[dict[str, np.ndarray]], str],
+) -> list[dict[str, np.ndarray] | Failure]:
+    """:func:`run_cached` with one progress line per finished task: its label, ``describe(outcome)``
+    (plus ``(cached)``), its time and the estimated time left."""
+    progress.say(f"{len(tasks)} tasks on {backend.description}")
+
+    def report(index: int, outcome: dict[str, np.ndarray] | Failure, seconds: float, cached: bool) -> None:
+        note = describe(outcome) if not isinstance(outcome, Failure) else f"FAILED ({outcome.error})"
+        progress.finish(labels[index], f"{note} (cached)" if cached else note, seconds, cached)
+
+    return run_cached(tasks, cache, backend, report)
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """The verdict of one claim check, as the JSON of :meth:`Verdict.as_dict` in one array."""
+
+    claim: Claim
+    quick: bool
+    seed: int = SEED
+
+    @property
+    def name(self) -> str:
+        return f"check-{self.claim.claim_id}"
+
+    @property
+    def description(self) -> dict:
+        return {"quick": self.quick, "seed": self.seed, "code": code_hash()}
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        claims = {self.claim.claim_id: self.claim}
+        verdict = run_checks([self.claim.claim_id], self.quick, claims, self.seed)[0]
+        return {"verdict": np.array(dumps(verdict.as_dict(), indent=None))}
+
+    @staticmethod
+    def validate(arrays: Arrays) -> Verdict:
+        """The stored verdict, or ``ValueError`` naming what is wrong with it (:func:`verdict_of`)."""
+        return verdict_of(arrays)
+
+
+#: JSON types of the core fields of a stored verdict (``null`` stands for NaN); every other field of
+#: :class:`Verdict`, and ``ratio``, must be present with any type.
+VERDICT_TYPES: dict[str, tuple[type, ...]] = {
+    "claim_id": (str,),
+    "holds": (bool,),
+    "measured": (int, float, type(None)),
+    "bound": (int, float, type(None)),
+    "margin": (int, float, type(None)),
+    "detail": (str,),
+    "params": (dict,),
+    "ratio": (int, float, type(None)),
+}
+VERDICT_FIELDS = frozenset({f.name for f in dataclasses.fields(Verdict)} | {"ratio"})
+
+
+def verdict_of(arrays: Arrays) -> Verdict:
+    """The verdict stored in a cache entry, or ``ValueError`` naming what is wrong with it."""
+    if set(arrays) != {"verdict"}:
+        raise ValueError(f"expected one array 'verdict', got {sorted(arrays)}")
+    try:
+        fields = json.loads(str(arrays["verdict"]))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"verdict is not JSON ({error.msg})") from None
+    if not isinstance(fields, dict) or set(fields) != VERDICT_FIELDS:
+        raise ValueError("verdict does not have the fields " + ", ".join(sorted(VERDICT_FIELDS)))
+    for name, types in VERDICT_TYPES.items():
+        if not isinstance(fields[name], types) or (name != "holds" and isinstance(fields[name], bool)):
+            raise ValueError(f"verdict field {name!r} has type {type(fields[name]).__name__}")
+    fields.pop("ratio")
+    for name in ("measured", "bound", "margin"):
+        fields[name] = math.nan if fields[name] is None else fields[name]
+    return Verdict(**fields)
+
+
+@dataclass(frozen=True)
+class FigureDataTask:
+    """The data arrays of one figure (``spec.compute(params)``)."""
+
+    spec: FigureSpec
+    params: dict
+
+    @property
+    def name(self) -> str:
+        return f"figure-{self.spec.name}"
+
+    @property
+    def description(self) -> dict:
+        return {"params": self.params, "code": code_hash()}
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        if self.spec.compute is None:
+            raise TypeError(f"figure {self.spec.name} is made from verdicts, not computed")
+        return self.spec.compute(self.params)
