@@ -199,7 +199,7 @@ def _connect(address: str) -> Any:
         f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT:.0f} s; start one with "
         f"`dask scheduler`, or drop --scheduler (and unset {SCHEDULER_ENV}) to run locally"
     )
-    if host is not None:
+    if host is not None and port is not None:
         try:
             socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
         except OSError:

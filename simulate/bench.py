@@ -85,6 +85,7 @@ def _time_rng(n_chains: int, d: int, steps: int, seed: int) -> float:
 def python_loop_sr(n_chains: int, d: int, steps: int, seed: int) -> np.ndarray:
     """The same SR update and running sum, one chain and one coordinate at a time."""
     problem, _, box = _workload(d)
+    assert isinstance(problem.noise, GaussianNoise)  # the workload's noise
     h, w_star, sigma = problem.H.tolist(), problem.w_star.tolist(), problem.noise.sigma
     lo, hi = box.lo.tolist(), box.hi.tolist()
     rng = np.random.default_rng(seed)

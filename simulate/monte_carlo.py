@@ -27,7 +27,7 @@ one); the results are bit-identical to the serial run's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +36,6 @@ from qnets.simulate.domain import Box
 from qnets.simulate.estimate import Estimate
 from qnets.simulate.methods import Method, Workspace
 from qnets.simulate.problems.base import Problem
-from qnets.simulate.schedules import Schedule
 
 from qnets import parallel
 from qnets.errors import InputError, InputTypeError
@@ -90,13 +89,13 @@ class RunResult:
 def run(
     problem: Problem,
     method: Method,
-    schedule: Schedule,
+    schedule: Callable[[int], float],
     steps: int,
     n_chains: int,
     seed: int,
     domain: Box,
     w0: np.ndarray | None = None,
-    checkpoints: Sequence[int] | None = None,
+    checkpoints: Sequence[int] | np.ndarray | None = None,
     keep_trajectory: bool = False,
 ) -> RunResult:
     """Run ``n_chains`` independent chains of ``method`` for ``steps`` steps from ``w0``.
@@ -149,7 +148,7 @@ def run(
     return RunResult(marks, series, state, config, trajectory)
 
 
-def _checked_checkpoints(checkpoints: Sequence[int], steps: int) -> np.ndarray:
+def _checked_checkpoints(checkpoints: Sequence[int] | np.ndarray, steps: int) -> np.ndarray:
     marks = np.asarray(checkpoints)
     if marks.ndim != 1 or marks.size == 0 or not np.issubdtype(marks.dtype, np.integer):
         raise InputTypeError("checkpoints must be a non-empty sequence of integers")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qnets.claims.verdict import SEED
 from qnets.cli._common import add_speed_options, print_table, real, whole
@@ -76,7 +76,7 @@ def run_command(args: argparse.Namespace) -> int:
     s = table_sizes(args)
     data = load(s.dataset)
     table = table_study(s, args.seed)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for method, bits, errors, train_errors in zip(
         table["methods"], table["bits"], table["errors"], table["train_errors"], strict=True
     ):

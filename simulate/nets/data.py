@@ -107,7 +107,7 @@ def load(name: str = "digits") -> Dataset:
     """
     if name not in DATASETS:
         raise InputError(f"--dataset must be one of {', '.join(DATASETS)}, got {name!r}")
-    from sklearn.datasets import load_digits  # type: ignore[import-untyped]
+    from sklearn.datasets import load_digits
 
     bunch = load_digits()
     features, labels = bunch.data.astype(float), bunch.target.astype(np.int64)
