@@ -150,7 +150,12 @@ class UniformNoise:
 
     def expected_clip(self, m: np.ndarray, s: float) -> np.ndarray:
         """``E clip(m + s xi, 0, 1)``: the mean of ``clip`` over ``[m - h, m + h]``, assembled from the
-        part above 1 and the part in ``[0, 1]`` without subtracting large numbers."""
+        part above 1 and the part in ``[0, 1]`` without subtracting large numbers.
+
+        Where ``h`` is below the float64 resolution of ``m`` (``m + h`` and ``m - h`` are less than
+        ``h`` apart) the interval cannot be formed; there the noise moves ``clip`` by at most ``h``
+        and ``clip(m)`` is returned.
+        """
         m = np.asarray(m, dtype=float)
         h = abs(s) * self.half_width
         if h == 0:
@@ -159,7 +164,8 @@ class UniformNoise:
         above_one = np.maximum(hi - np.maximum(lo, 1.0), 0.0)
         a, b = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
         inside = (b - a) * (b + a) / 2
-        return np.where(lo >= 1, 1.0, np.where(hi <= 0, 0.0, (above_one + inside) / (2 * h)))
+        averaged = np.where(lo >= 1, 1.0, np.where(hi <= 0, 0.0, (above_one + inside) / (2 * h)))
+        return np.where(hi - lo >= h, averaged, np.clip(m, 0.0, 1.0))
 
 
 @dataclass(frozen=True, eq=False)

@@ -50,4 +50,4 @@ def test_reproduce_seed_reaches_the_checks_the_figures_and_the_cache_keys(tmp_pa
 
 def test_reproduce_rejects_a_negative_seed(tmp_path, capsys):
     assert main(["reproduce", "--seed", "-1", "--out", str(tmp_path), "--quiet"]) == 2
-    assert "--seed must be an integer >= 0" in capsys.readouterr().err
+    assert "argument --seed: must be an integer in [0, " in capsys.readouterr().err

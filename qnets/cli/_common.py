@@ -209,6 +209,19 @@ def print_table(rows: list[list[str]], align: Callable[[str, int], str]) -> None
         print("  ".join(align(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+def add_seed_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--seed N``: the root seed of ``what`` (an integer >= 0; default the claims' ``SEED``)."""
+    from qnets.claims.verdict import SEED
+
+    parser.add_argument(
+        "--seed",
+        type=whole(0),
+        default=SEED,
+        help=f"root seed of every Monte Carlo run of {what} (an integer >= 0, default {SEED}); "
+        "a correct claim holds for any seed",
+    )
+
+
 def add_speed_options(parser: argparse.ArgumentParser) -> None:
     """``--quick`` (the default) or ``--full``."""
     speed = parser.add_mutually_exclusive_group()

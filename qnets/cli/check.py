@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from qnets.claims.verdict import SEED
-from qnets.cli._common import add_parallel_options, add_speed_options, backend_of, print_table, whole
+from qnets.cli._common import add_parallel_options, add_seed_option, add_speed_options, backend_of, print_table
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
 
@@ -15,12 +14,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help=HELP, description=HELP)
     check.add_argument("ids", nargs="*", help="claim ids such as C3 M2 E1 (default: all)")
     add_speed_options(check)
-    check.add_argument(
-        "--seed",
-        type=whole(0),
-        default=SEED,
-        help=f"root seed of every Monte Carlo run of the checks (default {SEED}); a correct claim holds for any seed",
-    )
+    add_seed_option(check, "the checks")
     add_parallel_options(check)
     check.add_argument("--json", action="store_true", help="machine-readable verdicts")
     check.set_defaults(handler=run_command)

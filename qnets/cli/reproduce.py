@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qnets.claims.verdict import SEED
-from qnets.cli._common import add_parallel_options, add_run_options, backend_of, whole
+from qnets.cli._common import add_parallel_options, add_run_options, add_seed_option, backend_of
 
 HELP = "every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
 
@@ -15,12 +14,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``reproduce`` and its options to ``commands``."""
     reproduce = commands.add_parser("reproduce", help=HELP, description=HELP)
     add_run_options(reproduce)
-    reproduce.add_argument(
-        "--seed",
-        type=whole(0),
-        default=SEED,
-        help=f"root seed of every Monte Carlo run of the checks and figures (an integer >= 0, default {SEED})",
-    )
+    add_seed_option(reproduce, "the checks and figures")
     add_parallel_options(reproduce)
     reproduce.set_defaults(handler=run_command)
 

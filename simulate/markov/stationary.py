@@ -149,6 +149,11 @@ def _gth(m: sp.csr_matrix) -> np.ndarray:
     numpy.ndarray
         The stationary law, non-negative, summing to 1.
 
+    Raises
+    ------
+    ArithmeticError
+        If the elimination overflows (rates near the smallest double), never a NaN law.
+
     References
     ----------
     W. K. Grassmann, M. I. Taksar and D. P. Heyman (1985), "Regenerative analysis and steady
@@ -164,6 +169,11 @@ def _gth(m: sp.csr_matrix) -> np.ndarray:
     pi[0] = 1.0
     for k in range(1, n):
         pi[k] = pi[:k] @ a[:k, k]
+    if not np.all(np.isfinite(pi)):  # a divisor underflowed (subnormal rates): the law overflowed
+        raise ArithmeticError(
+            "GTH overflowed: rates near the smallest double make the censored chain's ratios overflow; "
+            "use method='sparse-lu'"
+        )
     return pi / pi.sum()
 
 
@@ -262,7 +272,16 @@ def stationary(matrix: np.ndarray | sp.spmatrix, method: str = "auto") -> Statio
             raise InputError("method 'birth-death' needs a tridiagonal chain")
         law = _birth_death(m) if n > 1 else np.ones(1)
     elif chosen == "gth":
-        law = _gth(m)
+        try:
+            law = _gth(m)
+        except ArithmeticError as gth_error:
+            if method != "auto":
+                raise
+            try:
+                law, clipped = _sparse_lu(m)
+            except ArithmeticError as lu_error:
+                raise ArithmeticError(f"no solver resolves this chain: {gth_error}; and {lu_error}") from None
+            chosen = "sparse-lu"
     else:
         try:
             law, clipped = _sparse_lu(m)
