@@ -2,7 +2,8 @@
 
 One test per (seed, claim), so the run can be split across workers.  A failure here means the
 check's statistics are wrong (its margin does not cover the seed-to-seed spread), not that the
-seed was unlucky.  About three times the quick registry's cost: marked ``slow``.
+seed was unlucky.  About three times the quick registry's cost (about 3 CPU-minutes): it runs
+in the default suite, spread over the cores by pytest-xdist.
 """
 
 import dataclasses
@@ -19,7 +20,6 @@ from qnets.cli import main
 OTHER_SEEDS = (1, 2, 3)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("claim_id", list(CLAIMS))
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_quick_claim_check_holds_for_another_seed(seed, claim_id):
