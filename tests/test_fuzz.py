@@ -25,7 +25,6 @@ import json
 import math
 import resource
 import signal
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -286,8 +285,8 @@ def test_fuzzed_constructors_build_or_raise_input_errors(memory_ceiling, name, a
     assert peak_resident_bytes() < memory_ceiling, name
 
 
-def test_the_fuzz_reaches_accepted_runs():
-    """The edge values include accepted ones, so the fuzz exercises working runs too."""
+def test_small_valid_command_lines_run():
+    """Two small valid command lines through the same in-process runner exit 0 (the runner can
+    report success, so the fuzz's statuses are not all refusals by construction)."""
     for argv in (["simulate", "--d", "2", "--steps", "3", "--chains", "2", "--json"], ["markov", "--lr", "0.2"]):
         assert run_in_process(argv)[0] == 0
-    assert Path(__file__).name == "test_fuzz.py"

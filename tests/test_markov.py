@@ -147,7 +147,7 @@ def test_m1_transition_rows_are_laws_and_give_accurate_stationary_laws(noise, he
     if np.any(matrix == 0):  # Gaussian tails underflow to exact zeros: some states may be unreachable
         return
     if matrix[matrix > 0].min() < np.finfo(float).tiny:
-        return  # subnormal entries: see test_gth_gives_a_law_or_an_error_with_subnormal_entries (xfail)
+        return  # subnormal entries: see test_gth_gives_a_law_or_an_error_with_subnormal_entries
     assert_stationary_law(stationary(matrix).pi, matrix)
 
 

@@ -93,4 +93,6 @@ def check_n3(quick: bool = True, seed: int = SEED) -> Verdict:
         + f"; |BC's gain minus SR's| = |{measured:.3f}| +- {Z * stderr:.3f} vs half the SR-BC gap >= {bound:.3f}"
         + f" ({s.rate_seeds} seeds per rate)"
     )
-    return Verdict("N3", abs(measured) + Z * stderr < bound, measured, bound, Z * stderr, detail, s.as_dict())
+    equivalent = abs(measured) + Z * stderr < bound
+    parts = {"paper form: BC gains more than SR (D > 5 SE)": measured - Z * stderr > 0, "measured form": equivalent}
+    return Verdict("N3", equivalent, measured, bound, Z * stderr, detail, s.as_dict(), parts=parts)

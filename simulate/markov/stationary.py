@@ -280,7 +280,10 @@ def stationary(matrix: np.ndarray | sp.spmatrix, method: str = "auto") -> Statio
             try:
                 law, clipped = _sparse_lu(m)
             except ArithmeticError as lu_error:
-                raise ArithmeticError(f"no solver resolves this chain: {gth_error}; and {lu_error}") from None
+                raise ArithmeticError(
+                    "neither GTH nor sparse LU resolves this chain in float64 (its rates span beyond the "
+                    f"double range: {gth_error.args[0].split(';')[0]}; {lu_error.args[0].split(';')[0]})"
+                ) from None
             chosen = "sparse-lu"
     else:
         try:
