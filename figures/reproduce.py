@@ -119,10 +119,7 @@ def build_figures(
 ) -> tuple[list[BuiltFigure], list[FailedFigure]]:
     """Compute the figures' data, and the checks that verdict figures show, on ``backend``
     (through the cache, root seed ``seed``); then draw each figure here."""
-    shown = {
-        claim_id for spec in specs if spec.from_verdicts is not None for claim_id in spec.parameters(quick)["claims"]
-    }
-    claims = {claim_id: CLAIMS[claim_id] for claim_id in CLAIMS if claim_id in shown}
+    claims = _shown_claims(specs, quick, {})
     verdicts, data, progress = _compute(claims, specs, quick, cache, backend, quiet, seed)
     return _draw(specs, data, verdicts, out, quick, progress, seed)
 
