@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.cache import Cache
+from qnets.figures.output import write_json
 from qnets.figures.progress import Progress
 from qnets.figures.provenance import code_hash
 from qnets.figures.style import save
@@ -225,7 +225,7 @@ def write_table(rows: list[dict], spec: SweepSpec, out: Path) -> None:
         writer.writerows([{k: "" if v is None else v for k, v in row.items()} for row in rows])
     settings = {f.name: getattr(spec, f.name) for f in fields(spec) if f.name != "axes"}
     payload = {"settings": settings, "axes": spec.axes, "rows": rows}
-    (out / "sweep.json").write_text(json.dumps(payload, indent=2, allow_nan=False))
+    write_json(out / "sweep.json", payload)
 
 
 def plot(rows: list[dict], spec: SweepSpec, x_axis: str) -> Figure:
