@@ -167,6 +167,21 @@ def test_toys_have_several_minima_of_different_depths():
         assert problem.f_star == min(values)
 
 
+def test_multiwell_loss_is_the_bowl_minus_the_gaussian_wells():
+    """The documented formula, written out one point and one well at a time."""
+    problem = MultiWell2D()
+    W = np.random.default_rng(3).uniform(-3, 3, size=(7, 2))
+    expected = [
+        0.5 * problem.curvature * (w @ w)
+        - sum(
+            depth * np.exp(-((w - centre) @ (w - centre)) / (2 * width**2))
+            for centre, depth, width in zip(problem.centers, problem.depths, problem.widths, strict=True)
+        )
+        for w in W
+    ]
+    np.testing.assert_allclose(problem.loss(W), expected, rtol=1e-14)
+
+
 @pytest.mark.parametrize(
     ("build", "message"),
     [
