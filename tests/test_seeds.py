@@ -51,3 +51,23 @@ def test_reproduce_seed_reaches_the_checks_the_figures_and_the_cache_keys(tmp_pa
 def test_reproduce_rejects_a_negative_seed(tmp_path, capsys):
     assert main(["reproduce", "--seed", "-1", "--out", str(tmp_path), "--quiet"]) == 2
     assert "argument --seed: must be an integer in [0, " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_c3_c4_sweep_cases_draw_independent_streams_and_full_cases_share_one_budget(monkeypatch, quick):
+    """Each sweep case gets its own seed, and at full size chains x d is the same for every case."""
+    from qnets.claims import convex_checks
+
+    calls = []
+
+    def recording(claim_id, problem, method, schedule, steps, chains, box, key, seed):
+        calls.append((problem.d, chains, seed))
+        return Verdict(claim_id, True, 0.0, 1.0, 0.0, "recorded", {})
+
+    monkeypatch.setattr(convex_checks, "_against_bound", recording)
+    convex_checks._sr_sweep("C3", lambda problem: None, quick, SEED)
+    seeds = [seed for _, _, seed in calls]
+    assert len(set(seeds)) == len(seeds) == len(convex_checks._sweep(quick))
+    budgets = {d * chains for d, chains, _ in calls}
+    expected = {200 * d for d, _, _ in calls} if quick else {convex_checks.FULL_SWEEP_COORDINATE_CHAINS}
+    assert budgets == expected
