@@ -6,8 +6,9 @@ aborts the run.  The exit status is 1 if anything failed.  Results are cached un
 
 The checks and the figures' computations are independent tasks (:mod:`figures.tasks`): they
 run together on the given :class:`qnets.parallel.Backend` (serial by default; the command line
-uses all cores), then this process draws the figures and writes the report.  Figures made from
-verdicts are drawn after the checks they show.
+uses all cores), longest first and grouped where they share work (:mod:`figures.schedule`);
+then this process draws the figures and writes the report.  Figures made from verdicts are
+drawn after the checks they show.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from qnets.figures.progress import Progress
 from qnets.figures.provenance import environment
 from qnets.figures.registry import FIGURES
 from qnets.figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
+from qnets.figures.schedule import plan
 from qnets.figures.spec import FigureSpec
 from qnets.figures.tasks import CheckTask, Failure, FigureDataTask, Task, run_tasks, verdict_of
 
@@ -96,7 +98,7 @@ def _compute(
     tasks: list[Task] = [CheckTask(claim, quick, seed) for claim in claims.values()]
     tasks += [FigureDataTask(spec, figure_parameters(spec, quick, seed)) for spec in computed]
     labels = [f"check {claim_id}" for claim_id in claims] + [f"figure {spec.name}" for spec in computed]
-    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note)
+    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note, plan(labels))
     verdicts = {i: verdict_of(o) for i, o in zip(claims, outcomes[: len(claims)], strict=True)}  # type: ignore[arg-type]
     data = {spec.name: outcome for spec, outcome in zip(computed, outcomes[len(claims) :], strict=True)}
     return verdicts, data, progress

@@ -62,29 +62,50 @@ def _call(task: Task) -> dict[str, np.ndarray] | Failure:
         return Failure(f"{type(error).__name__}: {error}")
 
 
+def _call_group(tasks: list[Task]) -> list[tuple[dict[str, np.ndarray] | Failure, float]]:
+    """Each task's outcome and seconds, run one after another in this process."""
+    timed = []
+    for task in tasks:
+        started = time.perf_counter()
+        timed.append((_call(task), time.perf_counter() - started))
+    return timed
+
+
 def run_cached(
-    tasks: Sequence[Task], cache: Cache, backend: parallel.Backend, on_done: DoneCallback | None = None
+    tasks: Sequence[Task],
+    cache: Cache,
+    backend: parallel.Backend,
+    on_done: DoneCallback | None = None,
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> list[dict[str, np.ndarray] | Failure]:
-    """Each task's arrays, from the cache or computed on ``backend`` (then stored), in task order."""
+    """Each task's arrays, from the cache or computed on ``backend`` (then stored), in task order.
+
+    ``groups`` (default: one group per task) partitions the task indices: the missing tasks of a
+    group run in one backend call, in the group's order, and the groups are submitted in the
+    order given (see :mod:`figures.schedule`)."""
     descriptions = [task.description for task in tasks]  # once: the key must not change mid-run
     validators = [getattr(task, "validate", None) for task in tasks]  # a task's optional schema check
+    groups = [[index] for index in range(len(tasks))] if groups is None else [list(group) for group in groups]
+    if sorted(index for group in groups for index in group) != list(range(len(tasks))):
+        raise ValueError(f"groups must partition the task indices 0..{len(tasks) - 1}, got {groups}")
     outcomes: list[dict[str, np.ndarray] | Failure | None] = []
     for index, task in enumerate(tasks):
         started = time.perf_counter()
         outcomes.append(cache.lookup(task.name, descriptions[index], validators[index]))
         if outcomes[-1] is not None and on_done is not None:
             on_done(index, outcomes[-1], time.perf_counter() - started, True)
-    missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    batches = [[index for index in group if outcomes[index] is None] for group in groups]
+    batches = [batch for batch in batches if batch]
 
-    def finished(position: int, outcome: dict[str, np.ndarray] | Failure, seconds: float) -> None:
-        index = missing[position]
-        if not isinstance(outcome, Failure):
-            outcome = cache.store(tasks[index].name, descriptions[index], outcome, validators[index])
-        outcomes[index] = outcome
-        if on_done is not None:
-            on_done(index, outcome, seconds, False)
+    def finished(position: int, timed: list[tuple[dict[str, np.ndarray] | Failure, float]], _: float) -> None:
+        for index, (outcome, seconds) in zip(batches[position], timed, strict=True):
+            if not isinstance(outcome, Failure):
+                outcome = cache.store(tasks[index].name, descriptions[index], outcome, validators[index])
+            outcomes[index] = outcome
+            if on_done is not None:
+                on_done(index, outcome, seconds, False)
 
-    backend.map(_call, [tasks[i] for i in missing], finished)
+    backend.map(_call_group, [[tasks[index] for index in batch] for batch in batches], finished)
     return [outcome for outcome in outcomes if outcome is not None]
 
 
@@ -95,6 +116,7 @@ def run_tasks(
     backend: parallel.Backend,
     progress: Progress,
     describe: Callable[[dict[str, np.ndarray]], str],
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> list[dict[str, np.ndarray] | Failure]:
     """:func:`run_cached` with one progress line per finished task: its label, ``describe(outcome)``
     (plus ``(cached)``), its time and the estimated time left."""
@@ -104,7 +126,7 @@ def run_tasks(
         note = describe(outcome) if not isinstance(outcome, Failure) else f"FAILED ({outcome.error})"
         progress.finish(labels[index], f"{note} (cached)" if cached else note, seconds, cached)
 
-    return run_cached(tasks, cache, backend, report)
+    return run_cached(tasks, cache, backend, report, groups)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ Reported, all measured in this process:
   time, one coordinate at a time, same draws and same update) over that of the engine;
 * ``peak_memory_ratio``: peak traced allocation during a run over the bytes of the state
   arrays (the iterates and their running sums);
-* ``parallel_speedup``: wall time of one Monte Carlo run (``PARALLEL_CHAINS`` chains, its blocks
-  on the serial backend) over the same run on ``PARALLEL_WORKERS`` local processes, pool
+* ``parallel_speedup``: wall time of one Monte Carlo run (``PARALLEL_CHAINS`` chains in ten
+  blocks, on the serial backend) over the same run on ``PARALLEL_WORKERS`` local processes, pool
   start-up and the transfer of results included (the results are identical).
 
 :func:`exact_bench` (``qnets bench --exact``) times E2's exact propagation
@@ -41,7 +41,7 @@ from qnets.simulate.grid import Grid
 from qnets.simulate.markov.kernel import additive_noise, rounding_law
 from qnets.simulate.markov.quadratic import exact_sr_quadratic
 from qnets.simulate.methods import StochasticRounding
-from qnets.simulate.monte_carlo import block_generators, chain_blocks, run
+from qnets.simulate.monte_carlo import BLOCK_ELEMENTS, block_generators, chain_blocks, run
 from qnets.simulate.noise import GaussianNoise
 from qnets.simulate.problems.quadratic import Quadratic
 from qnets.simulate.schedules import constant, inverse_time
@@ -50,8 +50,11 @@ from qnets import parallel
 
 DELTA = 0.01
 STEP_SIZE = 0.05
-#: The Monte Carlo work of ``parallel_speedup``: chains x d x steps = 4e7 x 3 coordinate-steps.
-PARALLEL_CHAINS, PARALLEL_D, PARALLEL_STEPS = 40_000, 100, 30
+#: The Monte Carlo work of ``parallel_speedup``: ten full blocks of chains at d = 100 (655 chains
+#: each) for 200 steps, 1.3e8 coordinate-steps.  Like the long runs of the checks, each block
+#: computes for long against the cost of sending its final state back (0.5 MB).
+PARALLEL_D, PARALLEL_STEPS = 100, 200
+PARALLEL_CHAINS = 10 * (BLOCK_ELEMENTS // PARALLEL_D)
 PARALLEL_WORKERS = 2
 #: The exact-propagation workload of :func:`exact_bench`.
 EXACT_DELTA, EXACT_STEP = 0.05, 0.05
