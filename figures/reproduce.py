@@ -24,7 +24,7 @@ from qnets.figures.progress import Progress
 from qnets.figures.provenance import environment
 from qnets.figures.registry import FIGURES
 from qnets.figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
-from qnets.figures.schedule import plan
+from qnets.figures.schedule import expected_seconds, plan
 from qnets.figures.spec import FigureSpec
 from qnets.figures.tasks import CheckTask, Failure, FigureDataTask, Task, run_tasks, verdict_of
 
@@ -94,10 +94,10 @@ def _compute(
     Returns the verdicts by claim id, the figures' data by name, and the progress counter (one
     step per task and per figure drawn from verdicts, which are drawn afterwards)."""
     computed = [spec for spec in specs if spec.from_verdicts is None]
-    progress = Progress(len(claims) + len(specs), quiet)
     tasks: list[Task] = [CheckTask(claim, quick, seed) for claim in claims.values()]
     tasks += [FigureDataTask(spec, figure_parameters(spec, quick, seed)) for spec in computed]
     labels = [f"check {claim_id}" for claim_id in claims] + [f"figure {spec.name}" for spec in computed]
+    progress = Progress(len(claims) + len(specs), quiet, {label: expected_seconds(label) for label in labels})
     outcomes = run_tasks(tasks, labels, cache, backend, progress, _note, plan(labels))
     verdicts = {i: verdict_of(o) for i, o in zip(claims, outcomes[: len(claims)], strict=True)}  # type: ignore[arg-type]
     data = {spec.name: outcome for spec, outcome in zip(computed, outcomes[len(claims) :], strict=True)}

@@ -3,8 +3,10 @@
 Neither changes a result (each task depends only on its own parameters and seed); both only
 shorten the wall time on a pool of workers.
 
-* Longest first: the tasks of :data:`LONGEST_TASKS` start first, in that order, so that no long
-  task starts late and runs alone at the end while the other workers idle.
+* Longest first: the tasks start in decreasing order of their expected seconds
+  (:func:`expected_seconds`, from :data:`FULL_RUN_SECONDS`), so that no long task starts late
+  and runs alone at the end while the other workers idle.  The same numbers weight the
+  estimate of the time left (:class:`figures.progress.Progress`).
 * Shared work: the tasks of one entry of :data:`SHARED_WORK` call the same study of
   :mod:`qnets.simulate.nets.studies`, which each process computes once per ``(sizes, seed)``
   (``functools.cache``).  Run in one process, one after another, they pay for the study once;
@@ -13,27 +15,36 @@ shorten the wall time on a pool of workers.
 
 from __future__ import annotations
 
-#: The tasks (labels ``check ID`` and ``figure NAME``) that take longest at full size, longest
-#: first: measured with ``qnets reproduce --full`` on 2 cores (paper_notes/README.md).
-LONGEST_TASKS = (
-    "check C3",
-    "check C4",
-    "figure floor-vs-lr",
-    "figure toy-2d",
-    "check N3",
-    "check C9",
-    "figure toy-1d",
-    "check N1",
-    "figure floor-vs-delta",
-    "figure convergence",
-    "figure dimension",
-    "check N2",
-    "check E2",
-    "check M1",
-    "check M4",
-    "check M5",
-    "check C7",
-)
+#: Seconds each long task took in ``qnets reproduce --full`` on 2 cores (paper_notes/README.md),
+#: by label (``check ID`` or ``figure NAME``); a figure that reuses its group's study is not listed.
+#: Used only to order the tasks and to estimate the time left, never as a result.
+FULL_RUN_SECONDS = {
+    "check C3": 146.0,
+    "check C4": 137.0,
+    "figure toy-2d": 113.0,
+    "figure floor-vs-lr": 109.0,
+    "check N3": 101.0,
+    "check C9": 70.0,
+    "figure toy-1d": 58.0,
+    "check N1": 37.0,
+    "figure floor-vs-delta": 37.0,
+    "figure convergence": 33.0,
+    "figure dimension": 33.0,
+    "check N2": 28.0,
+    "check E2": 27.0,
+    "check M1": 26.0,
+    "check M5": 22.0,
+    "check M4": 21.0,
+    "check C7": 17.0,
+}
+#: The expected seconds of any other task (the rest took 0 to 8 s).
+SHORT_TASK_SECONDS = 2.0
+
+
+def expected_seconds(label: str) -> float:
+    """The expected full-size seconds of the task ``label``: a scheduling hint."""
+    return FULL_RUN_SECONDS.get(label, SHORT_TASK_SECONDS)
+
 
 #: Tasks that compute the same memoised study, by study.
 SHARED_WORK = {
@@ -45,7 +56,7 @@ SHARED_WORK = {
 
 def plan(labels: list[str]) -> list[list[int]]:
     """The tasks ``labels`` as groups of indices: each group runs in one process, in order, and
-    the groups are listed longest first (a group ranks as its longest member).
+    the groups are listed longest first (a group's expected seconds are its members' sum).
 
     Every index appears exactly once; tasks of :data:`SHARED_WORK` that are present form one
     group, in the order they are listed there, and every other task is a group of one."""
@@ -57,9 +68,4 @@ def plan(labels: list[str]) -> list[list[int]]:
             grouped.append(group)
     taken = {index for group in grouped for index in group}
     groups = grouped + [[index] for index in range(len(labels)) if index not in taken]
-    rank = {label: order for order, label in enumerate(LONGEST_TASKS)}
-
-    def first_start(group: list[int]) -> tuple[int, int]:
-        return min(rank.get(labels[index], len(rank)) for index in group), min(group)
-
-    return sorted(groups, key=first_start)
+    return sorted(groups, key=lambda group: (-sum(expected_seconds(labels[index]) for index in group), min(group)))

@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+from qnets.figures import progress as progress_module
 from qnets.figures import schedule
 from qnets.figures.cache import Cache
 from qnets.figures.registry import FIGURES
@@ -109,17 +110,29 @@ def test_schedule_plan_partitions_groups_shared_work_and_starts_the_longest_firs
     named = [[labels[index] for index in group] for group in groups]
     for members in schedule.SHARED_WORK.values():
         assert list(members) in named
-    assert named[0] == [schedule.LONGEST_TASKS[0]]
-    starts = [
-        min(schedule.LONGEST_TASKS.index(label) for label in group if label in schedule.LONGEST_TASKS)
-        for group in named
-        if set(group) & set(schedule.LONGEST_TASKS)
-    ]
-    assert starts == sorted(starts)
-    assert len(starts) + sum(1 for group in named if not set(group) & set(schedule.LONGEST_TASKS)) == len(named)
+    expected = [sum(schedule.FULL_RUN_SECONDS.get(label, schedule.SHORT_TASK_SECONDS) for label in g) for g in named]
+    assert expected == sorted(expected, reverse=True)
+    assert named[0] == [max(schedule.FULL_RUN_SECONDS, key=schedule.FULL_RUN_SECONDS.__getitem__)]
     # the hints name real tasks: a renamed claim or figure must not silently drop out of them
-    hinted = set(schedule.LONGEST_TASKS) | {label for members in schedule.SHARED_WORK.values() for label in members}
+    hinted = set(schedule.FULL_RUN_SECONDS) | {label for members in schedule.SHARED_WORK.values() for label in members}
     assert hinted <= set(labels)
+
+
+def test_progress_estimates_the_time_left_from_the_expected_costs(monkeypatch, capsys):
+    """Longest first: after a 100 s task of cost 100 with cost 20 left the estimate is 20 s, where a
+    per-task average would say 200 s; a cached task takes no time and leaves no cost."""
+    clock = iter([0.0, 100.0, 100.0, 110.0, 130.0])
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: next(clock))
+    progress = progress_module.Progress(4, costs={"long": 100.0, "mid": 10.0, "cached": 5.0, "short": 5.0})
+    progress.finish("long", "", 100.0)
+    progress.finish("cached", "", 0.0, cached=True)
+    progress.finish("mid", "", 10.0)
+    progress.finish("short", "", 5.0)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].endswith("about 20 s left")  # 100 s per 100 cost units; 20 units left
+    assert lines[1].endswith("about 15 s left")  # the cached task removed 5 units, took no time
+    assert lines[2].endswith("about 5 s left")  # 110 s per 110 units; 5 left
+    assert lines[3].endswith("all done in 130 s")
 
 
 def test_run_cached_refuses_groups_that_do_not_partition_the_tasks(tmp_path):
