@@ -1,5 +1,7 @@
 """The Markov-chain model of SR: kernels, generators, stationary solvers, mixing (M1-M6, E1)."""
 
+import importlib
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -34,6 +36,8 @@ from qnets.simulate.scenarios import double_well, three_wells
 from qnets.theory.markov import derivations
 
 from qnets.claims.markov_references import histogram_threshold
+
+stationary_module = importlib.import_module("qnets.simulate.markov.stationary")
 
 
 def assert_stationary_law(pi: np.ndarray, matrix, tolerance: float = 1e-12) -> None:
@@ -362,3 +366,25 @@ def test_m1_sparse_transition_matrix_equals_the_dense_one_and_scales_beyond_it()
     law = stationary(matrix)
     assert law.method == "sparse-lu"
     assert_stationary_law(law.pi, matrix)
+
+
+def test_sparse_lu_pins_the_mode_of_the_501_by_501_three_well_chain():
+    """The first solve (pinned at the middle state, of tiny mass) has entries of +-1e14; sparse LU
+    must re-pin at its largest entry in magnitude.  The injected bug, the signed maximum (as
+    before), pins a state of tiny mass and the solution has entries of -3.7e-9."""
+    problem, space = three_wells(delta=6.0 / 500, half_width=3.0)
+    rate = generator(problem, space)
+    law = stationary(rate, method="sparse-lu")
+    assert np.all(law.pi >= 0) and law.residual <= 1e-12 and law.clipped <= 1e-30
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stationary_module, "_largest_entry", lambda solution: int(np.argmax(solution)))
+        with pytest.raises(ArithmeticError, match="too ill-conditioned"):
+            stationary(rate, method="sparse-lu")
+
+
+def test_sparse_lu_refuses_the_251_by_251_three_well_chain_whose_shallow_well_it_gets_wrong():
+    """Pinned at the mode, the solution still gives a metastable well a mass of about -5e-6
+    (entries near -1.5e-9) with a residual at round-off: the guard must refuse, not clip."""
+    problem, space = three_wells(delta=6.0 / 250, half_width=3.0)
+    with pytest.raises(ArithmeticError, match=r"stationary entry of -1\.\d+e-09"):
+        stationary(generator(problem, space), method="sparse-lu")
