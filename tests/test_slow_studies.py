@@ -1,4 +1,4 @@
-"""The large studies: every claim check at its ``--full`` size (marked ``slow``; about 15 min).
+"""The large studies: every claim check at its ``--full`` size (marked ``slow``; about 11 CPU-minutes).
 
 Run with ``python -m pytest -m slow``.  The default run checks the same claims at quick size
 (``test_quick_claim_checks_all_hold``).
