@@ -16,7 +16,7 @@ Reported, all measured in this process:
 * ``parallel_speedup``: wall time of one Monte Carlo run (``PARALLEL_CHAINS`` chains in ten
   blocks, on the serial backend) over the same run on ``PARALLEL_WORKERS`` local processes, pool
   start-up and the transfer of results included (the results are identical); each time is the
-  fastest of three alternating runs.
+  fastest of five alternating runs.
 
 :func:`exact_bench` (``qnets bench --exact``) times E2's exact propagation
 (:func:`simulate.markov.quadratic.exact_sr_quadratic`) on the diagonal quadratic with
@@ -128,7 +128,7 @@ def _peak_memory(n_chains: int, d: int, steps: int, seed: int) -> tuple[int, int
     return peak, state_bytes
 
 
-def parallel_speedup(workers: int = PARALLEL_WORKERS, seed: int = 0, repeats: int = 3) -> float:
+def parallel_speedup(workers: int = PARALLEL_WORKERS, seed: int = 0, repeats: int = 5) -> float:
     """Serial wall time over ``workers``-process wall time of the same Monte Carlo run, each the
     fastest of ``repeats`` alternating runs (on a shared machine the fastest run is the one least
     disturbed by other load, as in :mod:`timeit`)."""
