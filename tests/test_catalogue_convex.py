@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from qnets.simulate import BinaryConnect, GaussianNoise, Grid, Logistic, Rounding, StochasticRounding
+from qnets.simulate import SGD, BinaryConnect, GaussianNoise, Grid, Logistic, Rounding, StochasticRounding
 from qnets.simulate import best_point as best_point_module
 from qnets.theory.convex import all_bounds
 
@@ -126,6 +126,34 @@ def test_c9_check_catches_sr_that_does_not_round(monkeypatch):
 
     monkeypatch.setattr(StochasticRounding, "_round", no_rounding)
     assert not cc.check_c9(quick=True).holds
+
+
+def test_c9_check_catches_simulation_noise_scaled(monkeypatch):
+    """Gaussian noise 20% wider than the law of SGD's exact error and of E2: the old C9, which only
+    compared ratios across step sizes, passed this bug."""
+    original = GaussianNoise.add_to
+
+    def wider(self, g, rng, scratch=None):
+        before = g.copy()
+        original(self, g, rng, scratch)
+        g += 0.2 * (g - before)
+
+    monkeypatch.setattr(GaussianNoise, "add_to", wider)
+    verdict = cc.check_c9(quick=True)
+    assert not verdict.holds and not verdict.parts["SGD = exact"] and not verdict.parts["SR = E2 exact"]
+
+
+def test_c9_check_catches_sgd_with_a_doubled_gradient(monkeypatch):
+    """SGD stepping along twice the stochastic gradient (the loss's 1/2 dropped): its floor still
+    falls like ``a``, which is all the old C9 compared, but it sits at twice the exact level."""
+    original = SGD.step
+
+    def doubled(self, state, lr, *args, **kwargs):
+        original(self, state, 2 * lr, *args, **kwargs)
+
+    monkeypatch.setattr(SGD, "step", doubled)
+    verdict = cc.check_c9(quick=True)
+    assert not verdict.holds and not verdict.parts["SGD = exact"] and verdict.parts["SGD falls with a"]
 
 
 def test_e2_check_catches_simulation_noise_scaled(monkeypatch):
