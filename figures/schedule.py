@@ -15,8 +15,9 @@ shorten the wall time on a pool of workers.
 
 from __future__ import annotations
 
-#: Seconds each long task took in ``qnets reproduce --full`` on 2 cores (paper_notes/README.md),
-#: by label (``check ID`` or ``figure NAME``); a figure that reuses its group's study is not listed.
+#: Seconds each long task took in ``qnets reproduce --full --no-cache`` on 2 cores (its progress
+#: lines, 2026-11-27), by label (``check ID`` or ``figure NAME``); a figure that reuses its group's
+#: study is not listed.
 #: Used only to order the tasks and to estimate the time left, never as a result.
 FULL_RUN_SECONDS = {
     "check C3": 146.0,

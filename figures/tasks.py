@@ -82,7 +82,8 @@ def run_cached(
 
     ``groups`` (default: one group per task) partitions the task indices: the missing tasks of a
     group run in one backend call, in the group's order, and the groups are submitted in the
-    order given (see :mod:`figures.schedule`)."""
+    order given (see :mod:`figures.schedule`).  A group's results come back, and are stored,
+    when its last task finishes: an interrupted group is computed again on the next run."""
     descriptions = [task.description for task in tasks]  # once: the key must not change mid-run
     validators = [getattr(task, "validate", None) for task in tasks]  # a task's optional schema check
     groups = [[index] for index in range(len(tasks))] if groups is None else [list(group) for group in groups]

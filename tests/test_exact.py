@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from qnets.simulate import (
+    SGD,
     BinaryConnect,
     Box,
     GaussianNoise,
@@ -23,8 +24,10 @@ from qnets.simulate.bench import loop_exact_sr_quadratic
 from qnets.simulate.best_point import best_quantized_point
 from qnets.simulate.markov import quadratic as quadratic_module
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
+from qnets.simulate.scenarios import quadratic_setup
 from qnets.theory.convex import all_bounds
 
+from qnets.claims.convex_checks import sgd_quadratic_gap
 from qnets.claims.floor_instances import bound_value, exact_sr_laws, problem_constants
 from qnets.claims.verdict import Z
 
@@ -216,3 +219,17 @@ def test_e2_vectorised_propagation_equals_the_per_coordinate_loop(noise, schedul
     loop_last, loop_averaged = loop_exact_sr_quadratic(problem, grid, box, schedule, 30)
     np.testing.assert_allclose(exact.last, loop_last, rtol=1e-12)
     np.testing.assert_allclose(exact.averaged, loop_averaged, rtol=1e-12)
+
+
+@pytest.mark.parametrize("steps", [10, 30, 80])
+def test_c9_sgd_exact_gap_matches_simulation_in_its_transient(steps):
+    """C9's exact SGD error, away from stationarity (start inside the box, where projection never
+    acts): Monte Carlo within Z standard errors, while the stationary value alone is far off, so
+    a wrong transient term would fail."""
+    problem, _, box = quadratic_setup(10, 0.05)
+    a, start = 0.02, -0.6
+    estimate = run(problem, SGD(), constant(a), steps, 20_000, 7, box, w0=np.full(10, start)).final("w.gap")
+    exact = sgd_quadratic_gap(1.0, 1.0, 10, a, steps, start)
+    assert abs(estimate.mean - exact) <= Z * estimate.stderr
+    stationary_value = 10 * a / (2 * (2 - a))
+    assert abs(stationary_value - exact) > 10 * estimate.stderr

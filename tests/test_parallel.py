@@ -1,11 +1,14 @@
 """The parallel backends: local processes and Dask give the serial results bit for bit."""
 
+import dataclasses
 import math
+import os
 import time
 
 import numpy as np
 import pytest
 from qnets.figures import progress as progress_module
+from qnets.figures import reproduce as reproduce_module
 from qnets.figures import schedule
 from qnets.figures.cache import Cache
 from qnets.figures.registry import FIGURES
@@ -133,6 +136,44 @@ def test_progress_estimates_the_time_left_from_the_expected_costs(monkeypatch, c
     assert lines[1].endswith("about 15 s left")  # the cached task removed 5 units, took no time
     assert lines[2].endswith("about 5 s left")  # 110 s per 110 units; 5 left
     assert lines[3].endswith("all done in 130 s")
+
+
+@dataclasses.dataclass(frozen=True)
+class _ProcessTask:
+    """A task whose result is the id of the process that ran it."""
+
+    name: str
+
+    @property
+    def description(self) -> dict:
+        return {"name": self.name}
+
+    def __call__(self) -> dict[str, np.ndarray]:
+        return {"pid": np.array(os.getpid())}
+
+
+def test_run_cached_runs_a_group_in_one_process_and_caches_each_task(tmp_path):
+    tasks = [_ProcessTask(f"t{i}") for i in range(4)]
+    cache = Cache(tmp_path)
+    outcomes = run_cached(tasks, cache, parallel.Backend(jobs=2), groups=[[2, 0], [1], [3]])
+    pids = [int(outcome["pid"]) for outcome in outcomes]
+    assert pids[0] == pids[2] and os.getpid() not in pids
+    again = run_cached(tasks, cache, parallel.SERIAL)  # every task was stored on its own
+    assert [int(outcome["pid"]) for outcome in again] == pids
+
+
+def test_reproduce_passes_the_schedule_s_groups(monkeypatch, tmp_path):
+    seen = []
+    real_run_tasks = reproduce_module.run_tasks
+
+    def recording(tasks, labels, cache, backend, progress, describe, groups=None):
+        seen.append([[labels[index] for index in group] for group in groups])
+        return real_run_tasks(tasks, labels, cache, backend, progress, describe, groups)
+
+    monkeypatch.setattr(reproduce_module, "run_tasks", recording)
+    claims = {claim_id: CLAIMS[claim_id] for claim_id in ("E3", "N2")}
+    assert reproduce(tmp_path, quiet=True, claims=claims, figures={"nets-batch": FIGURES["nets-batch"]}) == 0
+    assert ["check N2", "figure nets-batch"] in seen[0]
 
 
 def test_run_cached_refuses_groups_that_do_not_partition_the_tasks(tmp_path):

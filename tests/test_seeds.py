@@ -68,6 +68,9 @@ def test_c3_c4_sweep_cases_draw_independent_streams_and_full_cases_share_one_bud
     convex_checks._sr_sweep("C3", lambda problem: None, quick, SEED)
     seeds = [seed for _, _, seed in calls]
     assert len(set(seeds)) == len(seeds) == len(convex_checks._sweep(quick))
+    # and no case of one root seed reuses a stream of another root seed's cases
+    neighbours = {convex_checks.case_seed(root, case) for root in (SEED - 1, SEED + 1) for case in range(len(seeds))}
+    assert not neighbours & set(seeds)
     budgets = {d * chains for d, chains, _ in calls}
     expected = {200 * d for d, _, _ in calls} if quick else {convex_checks.FULL_SWEEP_COORDINATE_CHAINS}
     assert budgets == expected

@@ -233,11 +233,22 @@ FULL_SWEEP_COORDINATE_CHAINS = 20_000
 def _sweep_chains(quick: bool, d: int) -> int:
     """Chains per case of the C3/C4 sweep: 200 when quick; at full size ``20,000 / d``.
 
-    A chain's error at dimension ``d`` is a sum over ``d`` coordinates (independent on the
-    isotropic and diagonal quadratics), so its relative spread falls like ``1/sqrt(d)``: a fixed
-    budget of chains x coordinates gives every case about the same relative standard error, and
-    every case the same cost (d = 1 gets 20,000 chains, d = 100 gets 200)."""
+    A chain's error at dimension ``d`` is a sum over ``d`` coordinates, so for independent,
+    identical coordinates (the isotropic cases) its relative spread falls like ``1/sqrt(d)``: a
+    fixed budget of chains x coordinates gives those cases the same relative standard error (1%
+    of the mean), and every case the same cost (d = 1 gets 20,000 chains, d = 100 gets 200).  On
+    the rotated (correlated) and diagonal (unequal curvatures) cases it is 1.4-1.6%."""
     return 200 if quick else FULL_SWEEP_COORDINATE_CHAINS // d
+
+
+def case_seed(seed: int, case: int) -> int:
+    """The root seed of case ``case`` of a sweep run with root seed ``seed``: 64 bits of
+    ``SeedSequence([seed, case])``.
+
+    Every case gets its own stream: with one seed, isotropic cases of equal chains x d consume
+    the same draws and their estimates are exact multiples of each other.  (``seed + case`` would
+    not do: case ``k`` of seed ``s`` would reuse case ``k + 1`` of seed ``s - 1``.)"""
+    return int(np.random.SeedSequence([seed, case]).generate_state(1, np.uint64)[0])
 
 
 def _sr_sweep(claim_id: str, schedule_for, quick: bool, seed: int) -> Verdict:
@@ -247,10 +258,8 @@ def _sr_sweep(claim_id: str, schedule_for, quick: bool, seed: int) -> Verdict:
         box = Box.around(problem.w_star, 1.0, grid)
         method = StochasticRounding(grid)
         chains = _sweep_chains(quick, problem.d)
-        # each case its own stream: with one seed, isotropic cases of equal chains x d would
-        # consume the same draws and their estimates would be exact multiples of each other
         verdict = _against_bound(
-            claim_id, problem, method, schedule_for(problem), steps, chains, box, "w.avg_gap", seed + case
+            claim_id, problem, method, schedule_for(problem), steps, chains, box, "w.avg_gap", case_seed(seed, case)
         )
         verdicts.append((label, verdict))
     return _worst(claim_id, verdicts)
@@ -464,8 +473,9 @@ def check_c9(quick: bool = True, seed: int = SEED) -> Verdict:
 
     * SGD's error equals its exact value (:func:`sgd_quadratic_gap`) at every ``a`` (z-test), and
       falls with ``a`` (Monte Carlo: the gap at the smallest ``a`` over the largest, < 0.5);
-    * SR's error equals E2's exact propagation at every ``a`` (z-test), and does not fall: the
-      exact error at the smallest ``a`` is more than half that at the largest;
+    * SR's error equals E2's exact propagation at every ``a`` (z-test), and does not fall: at the
+      smallest ``a`` it is more than half that at the largest, both in Monte Carlo (confidence
+      limits) and exactly;
     * R, stuck, stays above SR.
 
     The z-tests share one Bonferroni level over the ``2 x 4`` comparisons.
@@ -488,19 +498,21 @@ def check_c9(quick: bool = True, seed: int = SEED) -> Verdict:
         for name in ("sgd", "sr")
     }
     sgd_ratio = gaps["sgd"][-1].upper(Z) / gaps["sgd"][0].lower(Z)
-    sr_ratio = exact["sr"][-1] / exact["sr"][0]
+    sr_ratio = gaps["sr"][-1].lower(Z) / gaps["sr"][0].upper(Z)
+    sr_exact_ratio = exact["sr"][-1] / exact["sr"][0]
     r_gap = gaps["r"][-1].lower(Z)
     parts = {
         "SGD = exact": bool(z_scores["sgd"] <= z_level),
         "SR = E2 exact": bool(z_scores["sr"] <= z_level),
         "SGD falls with a": bool(sgd_ratio < 0.5),
-        "SR stays": bool(sr_ratio > 0.5),
+        "SR stays": bool(sr_ratio > 0.5 and sr_exact_ratio > 0.5),
         "R above SR": bool(r_gap > gaps["sr"][-1].upper(Z)),
     }
     detail = (
         f"SGD against its exact error: max |z| {z_scores['sgd']:.2f}; SR against E2: max |z| "
         f"{z_scores['sr']:.2f} (Bonferroni z {z_level:.2f}); SGD gap(a={rates[-1]})/gap(a={rates[0]}) <= "
-        f"{sgd_ratio:.3g} (exact {exact['sgd'][-1] / exact['sgd'][0]:.3g}); SR exact ratio {sr_ratio:.3g}; "
+        f"{sgd_ratio:.3g} (exact {exact['sgd'][-1] / exact['sgd'][0]:.3g}); SR >= {sr_ratio:.3g} (exact "
+        f"{sr_exact_ratio:.3g}); "
         f"R gap >= {r_gap:.3g} above SR"
     )
     params = {"rates": rates.tolist(), "chains": chains, "horizon": horizon, "z_bonferroni": z_level}

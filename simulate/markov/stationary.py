@@ -46,8 +46,10 @@ ROW_SUM_TOLERANCE = 1e-9
 #: Entries of a sparse-LU solution below ``-NEGATIVE_TOLERANCE`` raise; above it they are
 #: round-off, set to 0, and reported as ``clipped``.
 NEGATIVE_TOLERANCE = 1e-12
-#: Sparse LU re-pins at the largest entry of its last solution at most this many times.
+#: Sparse LU solves at most this many times, each pinned at the largest entry of the last, and
+#: stops when no entry exceeds the pinned one's 1 by more than ``MODE_TIE`` (tied modes).
 MODE_SEARCHES = 4
+MODE_TIE = 1e-8
 METHODS = ("auto", "birth-death", "gth", "sparse-lu")
 
 
@@ -218,7 +220,8 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
     and its signed maximum can point at a state of tiny mass too: pinned there, the 501 x 501
     three-well chain gave entries of -3.7e-9.  So the first solve is pinned at the middle state
     and each next one at the largest entry in magnitude of the last, until the pinned state is
-    the largest (at most ``MODE_SEARCHES`` solves; two on the three-well chains).
+    the largest, up to ties within ``MODE_TIE`` (two solves on the three-well chains); after
+    ``MODE_SEARCHES`` solves without that it raises.
 
     The guard is needed: on the 251 x 251 three-well chain the solution pinned at the mode has
     a block of about 4,300 entries near -1.5e-9 (a metastable well that SR seldom visits gets a
@@ -234,9 +237,14 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
     for _ in range(MODE_SEARCHES):
         pi = _sparse_lu_pinned(system, pinned)
         mode = _largest_entry(pi)
-        if mode == pinned:
+        if abs(pi[mode]) <= 1 + MODE_TIE:  # pi[pinned] is 1: the pinned state is (tied for) the largest
             break
         pinned = mode
+    else:
+        raise ArithmeticError(
+            f"sparse LU did not settle on the mode in {MODE_SEARCHES} solves (the last, pinned at state {pinned}, "
+            f"has an entry of {pi[mode]:.3g}); the chain is too ill-conditioned, use method='gth'"
+        )
     pi /= pi.sum()
     negative = float(-pi.min()) if pi.min() < 0 else 0.0
     if negative > NEGATIVE_TOLERANCE:
