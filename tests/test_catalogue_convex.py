@@ -128,17 +128,22 @@ def test_c9_check_catches_sr_that_does_not_round(monkeypatch):
     assert not cc.check_c9(quick=True).holds
 
 
-def test_c9_check_catches_simulation_noise_scaled(monkeypatch):
-    """Gaussian noise 20% wider than the law of SGD's exact error and of E2: the old C9, which only
-    compared ratios across step sizes, passed this bug."""
+def _widen_gaussian_noise(monkeypatch, fraction: float) -> None:
+    """The injected bug: every simulated Gaussian draw ``fraction`` wider than the noise law says."""
     original = GaussianNoise.add_to
 
     def wider(self, g, rng, scratch=None):
         before = g.copy()
         original(self, g, rng, scratch)
-        g += 0.2 * (g - before)
+        g += fraction * (g - before)
 
     monkeypatch.setattr(GaussianNoise, "add_to", wider)
+
+
+def test_c9_check_catches_simulation_noise_scaled(monkeypatch):
+    """Gaussian noise 20% wider than the law of SGD's exact error and of E2: the old C9, which only
+    compared ratios across step sizes, passed this bug."""
+    _widen_gaussian_noise(monkeypatch, 0.2)
     verdict = cc.check_c9(quick=True)
     assert not verdict.holds and not verdict.parts["SGD = exact"] and not verdict.parts["SR = E2 exact"]
 
@@ -158,14 +163,7 @@ def test_c9_check_catches_sgd_with_a_doubled_gradient(monkeypatch):
 
 def test_e2_check_catches_simulation_noise_scaled(monkeypatch):
     """The simulated Gaussian noise 20% wider than the law E2's exact propagation assumes."""
-    original = GaussianNoise.add_to
-
-    def wider(self, g, rng, scratch=None):
-        before = g.copy()
-        original(self, g, rng, scratch)
-        g += 0.2 * (g - before)
-
-    monkeypatch.setattr(GaussianNoise, "add_to", wider)
+    _widen_gaussian_noise(monkeypatch, 0.2)
     verdict = cc.check_e2(quick=True)
     assert not verdict.holds and not verdict.parts["exact = Monte Carlo"]
 
