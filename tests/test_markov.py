@@ -368,15 +368,21 @@ def test_m1_sparse_transition_matrix_equals_the_dense_one_and_scales_beyond_it()
     assert_stationary_law(law.pi, matrix)
 
 
+def _record_pins(monkeypatch) -> list[int]:
+    """The states sparse LU pins, in order, recorded as it solves."""
+    pins: list[int] = []
+    solve = stationary_module._sparse_lu_pinned
+    monkeypatch.setattr(stationary_module, "_sparse_lu_pinned", lambda system, k: pins.append(k) or solve(system, k))
+    return pins
+
+
 def test_sparse_lu_pins_the_mode_of_the_501_by_501_three_well_chain(monkeypatch):
     """The first solve is pinned at the middle state, of tiny mass; sparse LU must re-pin until the
     pinned state is the largest entry of its law.  Injected bug: one solve only (pinned at the
     middle), which gives entries of +-1e14 and must be refused by the guard."""
     problem, space = three_wells(delta=6.0 / 500, half_width=3.0)
     rate = generator(problem, space)
-    pins = []
-    solve = stationary_module._sparse_lu_pinned
-    monkeypatch.setattr(stationary_module, "_sparse_lu_pinned", lambda system, k: pins.append(k) or solve(system, k))
+    pins = _record_pins(monkeypatch)
     law = stationary(rate, method="sparse-lu")
     assert np.all(law.pi >= 0) and law.residual <= 1e-12
     assert pins[0] == space.size // 2 and pins[-1] == int(np.argmax(law.pi)) and len(pins) >= 2
@@ -396,9 +402,7 @@ def test_sparse_lu_stops_at_one_of_two_tied_modes(monkeypatch):
     up, down = np.exp(-(potential[1:] - potential[:-1]) / 2), np.exp(-(potential[:-1] - potential[1:]) / 2)
     rate = sp.diags([up, down], [1, -1], format="csr")
     rate = (rate - sp.diags(np.asarray(rate.sum(axis=1)).ravel())).tocsr()
-    pins = []
-    solve = stationary_module._sparse_lu_pinned
-    monkeypatch.setattr(stationary_module, "_sparse_lu_pinned", lambda system, k: pins.append(k) or solve(system, k))
+    pins = _record_pins(monkeypatch)
     law = stationary(rate, method="sparse-lu")
     assert pins == [n // 2, 501] or pins == [n // 2, 1003]
     np.testing.assert_allclose(law.pi, stationary(rate, method="birth-death").pi, rtol=1e-8)

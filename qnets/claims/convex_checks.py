@@ -32,6 +32,7 @@ from qnets.simulate import (
 )
 from qnets.simulate.bc_limit import bc_limit_point
 from qnets.simulate.best_point import best_quantized_point
+from qnets.simulate.markov.kernel import additive_noise
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.simulate.reference import constrained_minimum
 from qnets.simulate.scenarios import quadratic_setup
@@ -451,9 +452,10 @@ def check_c8(quick: bool = True, seed: int = SEED) -> Verdict:
     )
 
 
-def sgd_quadratic_gap(mu: float, sigma: float, d: int, a: float, steps: int, start_offset: float) -> float:
+def sgd_quadratic_gap(mu: float, variance: float, d: int, a: float, steps: int, start_offset: float) -> float:
     """Exact ``E F(w_T) - F*`` of SGD with a constant step ``a`` on ``(mu/2)||w - w*||^2`` with
-    gradient noise ``N(0, sigma^2 I)``, from ``w_0 - w* = start_offset`` in every coordinate.
+    zero-mean gradient noise of per-coordinate variance ``sigma^2 = variance``, independent across
+    coordinates and steps, from ``w_0 - w* = start_offset`` in every coordinate.
 
     Each coordinate follows ``z_{t+1} = (1 - a mu) z_t - a xi_t``, so
     ``E z_T^2 = r^T z_0^2 + a^2 sigma^2 (1 - r^T) / (1 - r)`` with ``r = (1 - a mu)^2``; the gap is
@@ -463,7 +465,7 @@ def sgd_quadratic_gap(mu: float, sigma: float, d: int, a: float, steps: int, sta
     """
     r = (1 - a * mu) ** 2
     decay = r**steps
-    second_moment = decay * start_offset**2 + a**2 * sigma**2 * (1 - decay) / (1 - r)
+    second_moment = decay * start_offset**2 + a**2 * variance * (1 - decay) / (1 - r)
     return 0.5 * mu * d * second_moment
 
 
@@ -484,15 +486,15 @@ def check_c9(quick: bool = True, seed: int = SEED) -> Verdict:
     rates = np.array([0.03, 0.01, 0.003, 0.001])
     chains = 200 if quick else 1000
     horizon = 20 if quick else 100
+    runs = [(float(a), int(horizon / a)) for a in rates]  # (step size, steps)
     start_offset = float(box.lo[0] - problem.w_star[0])
     z_level = bonferroni_z(2 * rates.size)
     gaps, exact = {}, {}
     for method in (SGD(), StochasticRounding(grid), Rounding(grid)):
-        gaps[method.name] = [
-            run(problem, method, constant(a), int(horizon / a), chains, seed, box).final("w.gap") for a in rates
-        ]
-    exact["sgd"] = [sgd_quadratic_gap(1.0, 1.0, problem.d, a, int(horizon / a), start_offset) for a in rates]
-    exact["sr"] = [float(exact_sr_quadratic(problem, grid, box, constant(a), int(horizon / a)).last[-1]) for a in rates]
+        gaps[method.name] = [run(problem, method, constant(a), t, chains, seed, box).final("w.gap") for a, t in runs]
+    variance = additive_noise(problem).variance
+    exact["sgd"] = [sgd_quadratic_gap(problem.mu, variance, problem.d, a, t, start_offset) for a, t in runs]
+    exact["sr"] = [float(exact_sr_quadratic(problem, grid, box, constant(a), t).last[-1]) for a, t in runs]
     z_scores = {
         name: max(abs(g.mean - e) / g.stderr for g, e in zip(gaps[name], exact[name], strict=True))
         for name in ("sgd", "sr")

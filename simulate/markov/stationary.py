@@ -242,8 +242,8 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
         pinned = mode
     else:
         raise ArithmeticError(
-            f"sparse LU did not settle on the mode in {MODE_SEARCHES} solves (the last, pinned at state {pinned}, "
-            f"has an entry of {pi[mode]:.3g}); the chain is too ill-conditioned, use method='gth'"
+            f"sparse LU did not settle on the mode in {MODE_SEARCHES} solves (the last one's largest entry is "
+            f"{pi[mode]:.3g}, at state {mode}); the chain is too ill-conditioned, use method='gth'"
         )
     pi /= pi.sum()
     negative = float(-pi.min()) if pi.min() < 0 else 0.0
