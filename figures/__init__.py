@@ -1,1 +1,6 @@
-"""The command line (``qnets``); figure modules and the reproduction report build on it."""
+"""One module per figure of the reproduction report, their registry and their style.
+
+Each ``fig_*`` module defines a :class:`~qnets.figures.spec.FigureSpec` (parameters, computation,
+drawing, caption); :data:`qnets.figures.registry.FIGURES` lists them in report order.  Running
+them, caching their data and writing the report is :mod:`qnets.pipeline`'s job.
+"""

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from qnets.figures.output import atomic_path, write_json
-from qnets.figures.provenance import git_commit, package_version
 from qnets.figures.spec import FigureSpec
 from qnets.figures.style import save
+
+from qnets.output import atomic_path, git_commit, package_version, write_json
 
 
 @dataclass(frozen=True)

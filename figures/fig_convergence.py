@@ -19,6 +19,7 @@ from qnets.simulate.monte_carlo import log_checkpoints
 from qnets.simulate.scenarios import quadratic_setup
 from qnets.theory.convex import all_bounds
 
+from qnets.claims.bounds import bound_value, constants_of
 from qnets.claims.verdict import SEED
 
 
@@ -40,7 +41,7 @@ def compute(p: dict) -> Data:
     methods = {"sgd": SGD(), "r": Rounding(grid), "sr": StochasticRounding(grid), "bc": BinaryConnect(grid)}
     for name, method in methods.items():
         result = run(
-            problem, method, inverse_time(1.0), p["steps"], p["chains"], p["seed"], box, checkpoints=checkpoints
+            problem, method, inverse_time(problem.mu), p["steps"], p["chains"], p["seed"], box, checkpoints=checkpoints
         )
         keys = {"bc": "real.avg_gap", "bc-deployed": "deployed.avg_gap"} if name == "bc" else {name: "w.avg_gap"}
         if name == "sr":
@@ -48,12 +49,12 @@ def compute(p: dict) -> Data:
         for label, key in keys.items():
             data[f"{label}.mean"] = result.series[key].mean
             data[f"{label}.stderr"] = result.series[key].stderr
-    constants = {"G": problem.G(box), "mu": 1.0, "d": p["d"], "Delta": p["delta"]}
-    data["c3"] = np.array([all_bounds()["C3"].evaluate(T=int(t), **constants) for t in checkpoints])
+    constants = constants_of(problem, box, grid)
+    data["c3"] = np.array([bound_value(all_bounds()["C3"], constants, int(t)) for t in checkpoints])
     c7 = all_bounds()["C7"]  # C6 at L2 = 0: the same bound without its floor
-    data["c6"] = np.array([c7.evaluate(T=int(t), G=constants["G"], mu=1.0) for t in checkpoints])
+    data["c6"] = np.array([bound_value(c7, constants, int(t)) for t in checkpoints])
     data["c3_floor"] = np.array(np.sqrt(p["d"]) * p["delta"] * constants["G"] / 2)
-    data["e1_floor"] = np.array(sr_floor_quadratic(1.0, p["sigma"], p["delta"], 0.0, p["d"]).gap)
+    data["e1_floor"] = np.array(sr_floor_quadratic(problem.mu, p["sigma"], p["delta"], 0.0, p["d"]).gap)
     return data
 
 
@@ -88,4 +89,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    full_seconds=33.0,
 )

@@ -88,4 +88,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    full_seconds=33.0,
 )

@@ -140,4 +140,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    full_seconds=37.0,
 )

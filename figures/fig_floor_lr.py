@@ -83,4 +83,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    full_seconds=109.0,
 )

@@ -49,4 +49,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    study="nets batch study",
 )

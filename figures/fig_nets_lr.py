@@ -61,4 +61,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    study="nets learning-rate study",
 )

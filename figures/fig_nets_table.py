@@ -67,4 +67,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    study="nets table study",
 )

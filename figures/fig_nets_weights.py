@@ -108,4 +108,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    study="nets table study",
 )

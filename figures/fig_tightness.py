@@ -8,18 +8,18 @@ from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import COLORS, new_figure
 
+from qnets.claims.registry import claims_shown_in
 from qnets.claims.verdict import TIGHTNESS
-
-#: The convex checks whose verdict is a measured value against an upper bound.
-BOUND_CHECKS = ("C2", "C3", "C4", "C5", "C6", "C7", "E2")
 
 
 def parameters(quick: bool) -> dict:
-    return {"claims": list(BOUND_CHECKS), "quick": quick}
+    """The convex checks whose verdict is a measured value against an upper bound: the claims
+    that declare this figure."""
+    return {"claims": claims_shown_in("tightness"), "quick": quick}
 
 
 def compute_from_verdicts(verdicts: list) -> Data:
-    """Ratios and verdicts of ``verdicts`` (one per claim of ``BOUND_CHECKS``)."""
+    """Ratios and verdicts of ``verdicts`` (one per claim of ``parameters``)."""
     return {
         "claims": np.array([v.claim_id for v in verdicts]),
         "ratios": np.array([v.ratio for v in verdicts]),

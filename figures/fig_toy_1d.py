@@ -1,6 +1,6 @@
 """Figure 4a: the 1-D toy: iterate histograms of BC (top) and SR (bottom) at several a.
 
-The tilted double well of :mod:`qnets.claims.markov_checks` (global minimum near -1.05, local one
+The tilted double well of :func:`qnets.simulate.scenarios.double_well` (global minimum near -1.05, local one
 near +0.95).  BC's real weights are annealed geometrically from a = 0.5 to each a and held
 there; SR runs at constant a from the left edge.  Overlays: for SR its exact stationary law
 ``pi_a`` (dots); for BC the Gibbs law ``exp(-2F/(a sigma^2))`` of SGD's diffusion limit,
@@ -102,4 +102,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    full_seconds=58.0,
 )

@@ -95,4 +95,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
+    full_seconds=113.0,
 )

@@ -1,4 +1,6 @@
-"""Every figure of the reproduction report, in report order."""
+"""Every figure of the reproduction report, in report order, with the claims it shows."""
+
+from dataclasses import replace
 
 from qnets.figures import (
     fig_batch,
@@ -17,8 +19,10 @@ from qnets.figures import (
 )
 from qnets.figures.spec import FigureSpec
 
+from qnets.claims.registry import claims_shown_in
+
 FIGURES: dict[str, FigureSpec] = {
-    module.SPEC.name: module.SPEC
+    module.SPEC.name: replace(module.SPEC, claims=tuple(claims_shown_in(module.SPEC.name)))
     for module in (
         fig_convergence,
         fig_floor_delta,

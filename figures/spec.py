@@ -1,7 +1,7 @@
 """What a figure is: parameters (quick or full), a computation, a drawing, and a caption.
 
 ``compute(params)`` (or ``from_verdicts`` for a figure of claim verdicts) returns named
-arrays (cached by :mod:`figures.cache` under a key made of the parameters and the code hash,
+arrays (cached by :mod:`qnets.pipeline.cache` under a key made of the parameters and the code hash,
 and saved next to the plot); ``draw(data, params)`` turns
 them into a :class:`matplotlib.figure.Figure`.  The caption says what the figure shows and what
 the theory predicts.
@@ -30,3 +30,11 @@ class FigureSpec:
     draw: Callable[[Data, dict], Figure]
     #: For figures made from claim verdicts: ``params["claims"]`` are checked and passed here.
     from_verdicts: Callable[[list], Data] | None = None
+    #: Wall seconds of the computation in ``qnets reproduce --full`` on two cores (a scheduling
+    #: hint, never a result); a figure that reuses its study's cached data takes the default.
+    full_seconds: float = 2.0
+    #: The memoised study the computation shares with claim checks (:mod:`qnets.pipeline.schedule`).
+    study: str | None = None
+    #: The ids of the claims the figure shows: those whose ``CLAIM.figures`` name it (filled in
+    #: by :mod:`qnets.figures.registry`).
+    claims: tuple[str, ...] = ()

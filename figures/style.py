@@ -11,7 +11,8 @@ from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
-from qnets.figures.output import atomic_path
+
+from qnets.output import atomic_path
 
 COLORS = {
     "sgd": "#1b9e77",

@@ -1,7 +1,12 @@
 """Numerics for training quantized nets: grids, problems, methods, schedules, Monte Carlo.
 
 Everything is whole-array numpy over a leading chain axis ``(n_chains, d)``; randomness is
-always an explicit ``numpy.random.Generator`` or integer seed.
+always an explicit ``numpy.random.Generator`` or integer seed.  Beside the names exported here:
+:mod:`qnets.simulate.markov` (the exact Markov-chain model of SR), :mod:`qnets.simulate.nets`
+(quantized networks on real data), :mod:`qnets.simulate.bc_limit` and
+:mod:`qnets.simulate.best_point` (BC's limit point and the best grid point), and
+:mod:`qnets.simulate.scenarios` (the named set-ups that checks, figures and the command line
+share).  Nothing here imports sympy.
 """
 
 from qnets.simulate.domain import Box

@@ -1,4 +1,4 @@
-"""Input validation shared by every public entry point of :mod:`simulate`.
+"""Input validation shared by every public entry point of :mod:`qnets.simulate`.
 
 Each helper raises :class:`~qnets.errors.InputTypeError` or :class:`~qnets.errors.InputError`
 (a ``TypeError`` / ``ValueError``) with a message that names the parameter and the allowed

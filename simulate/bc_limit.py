@@ -4,7 +4,7 @@ With step sizes ``a_t -> 0`` the real weights of BC with the unbiased quantizer 
 follow the mean ODE ``dw/dt = -h(w)``, ``h(w) = E grad F(Q_s(w))``, and converge to the root
 ``w_inf`` of ``h``.  Given ``w``, ``Q_s(w)`` takes the ``2^d`` corners of the grid cell of ``w``
 with product probabilities, so ``h`` is computed exactly for small ``d``.  Theory
-(:func:`theory.convex.bc_limit_bound`) gives ``F(w_inf) - F* <= L2^2 d^2 Delta^4/(128 mu)``.
+(the registry's ``C6-limit`` bound, :mod:`qnets.theory.convex`) gives ``F(w_inf) - F* <= L2^2 d^2 Delta^4/(128 mu)``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Throughput benchmark of the Monte Carlo engine (``qnets bench``).
 
 Workload: SR (``Q_s`` on ``Grid(delta)``) on a diagonal quadratic with Gaussian gradient noise,
-run through :func:`simulate.monte_carlo.run` with a constant step, so each coordinate-step
+run through :func:`qnets.simulate.monte_carlo.run` with a constant step, so each coordinate-step
 costs one normal, one uniform, the update and the running-average update.
 
 Reported, all measured in this process:
@@ -19,7 +19,7 @@ Reported, all measured in this process:
   fastest of five alternating runs.
 
 :func:`exact_bench` (``qnets bench --exact``) times E2's exact propagation
-(:func:`simulate.markov.quadratic.exact_sr_quadratic`) on the diagonal quadratic with
+(:func:`qnets.simulate.markov.quadratic.exact_sr_quadratic`) on the diagonal quadratic with
 curvatures ``geomspace(0.5, 2, d)`` (all distinct), ``N(0, 1)`` noise, ``Delta = 0.05`` and the
 radius-1 box (41 states per coordinate): ``d = 10^4`` for ``T = 500`` steps of constant size
 ``EXACT_STEP``, and the speed-up over the per-coordinate loop (:func:`loop_exact_sr_quadratic`,

@@ -5,13 +5,13 @@ d * variance``) and its supremum ``sup |xi_i|`` (finite only for bounded noise; 
 needs ``a * sup |g| <= delta``).
 
 Each law also gives, in closed form, the *expected ramp* ``E max(m + s xi, 0)`` (the small-step
-SR rates of :mod:`simulate.markov`) and the *expected clip* ``E clip(m + s xi, 0, 1)`` (the
+SR rates of :mod:`qnets.simulate.markov`) and the *expected clip* ``E clip(m + s xi, 0, 1)`` (the
 probability that SR ends at or below a grid point).
 
 Laws: Gaussian, uniform, any finite discrete law, and the exact law of a minibatch mean of
 a finite zero-mean dataset of offsets (``MinibatchNoise``; claim M5).  The least-squares
 minibatch noise, whose law depends on ``w``, lives with its problem
-(:mod:`simulate.problems.quadratic`).
+(:mod:`qnets.simulate.problems.quadratic`).
 """
 
 from __future__ import annotations

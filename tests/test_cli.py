@@ -1,11 +1,14 @@
 """The ``qnets`` command line and the benchmark's accounting."""
 
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from qnets.simulate.bench import bench
 
+from qnets.claims import CLAIMS
 from qnets.cli import main
 
 
@@ -135,7 +138,7 @@ def test_running_out_of_memory_is_one_line_and_exit_2(capsys, monkeypatch):
 
 
 def test_output_directory_is_created_and_stale_temporaries_removed(tmp_path):
-    from qnets.figures.output import prepare_output_dir
+    from qnets.output import prepare_output_dir
 
     out = prepare_output_dir(tmp_path / "new" / "deeper")
     assert out.is_dir()
@@ -147,7 +150,61 @@ def test_output_directory_is_created_and_stale_temporaries_removed(tmp_path):
 
 def test_strict_json_turns_nan_and_infinities_into_null():
     import numpy as np
-    from qnets.figures.output import dumps
+
+    from qnets.output import dumps
 
     text = dumps({"a": float("nan"), "b": [np.inf, -np.inf, 1.5], "c": np.array([np.nan, 2.0]), "d": np.float64(3)})
     assert json.loads(text) == {"a": None, "b": [None, None, 1.5], "c": [None, 2.0], "d": 3.0}
+
+
+@pytest.mark.parametrize("claim_id", list(CLAIMS))
+def test_check_where_lists_existing_files_of_every_claim(claim_id, capsys):
+    """``qnets check ID --where --json``: every path exists in the source tree, among them the
+    claim's own module and test module, and the notes section is a heading of its file."""
+    root = Path(__file__).resolve().parent.parent
+    assert main(["check", claim_id.lower(), "--where", "--json"]) == 0
+    files = json.loads(capsys.readouterr().out)
+    assert files["claim"] == claim_id
+    assert files["check"] == files["statement"] == f"qnets/claims/{claim_id.lower()}.py"
+    assert files["tests"] == f"tests/claims/test_{claim_id.lower()}.py"
+    notes, _, anchor = files["notes"].partition("#")
+    assert anchor.startswith(claim_id.lower()), files["notes"]
+    paths = [
+        files["statement"],
+        files["tests"],
+        notes,
+        *files["figures"],
+        *[files[kind] for kind in ("derivation",) if kind in files],
+    ]
+    missing = [path for path in paths if not (root / path).is_file()]
+    assert not missing
+    assert len(files["figures"]) == len(CLAIMS[claim_id].figures)
+
+
+def test_check_where_prints_one_kind_and_path_per_line(capsys):
+    assert main(["check", "C3", "M2", "--where"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "claim C3"
+    assert "  check: qnets/claims/c3.py" in lines and "  derivation: theory/convex.py" in lines
+    assert "  figure: figures/fig_convergence.py" in lines and "  derivation: theory/markov.py" in lines
+    assert all(line.startswith("claim ") or re.fullmatch(r"  [a-z]+: \S+", line) for line in lines)
+
+
+def test_check_accepts_lower_case_ids_runs_a_repeated_id_once_and_suggests_a_close_one(capsys):
+    assert main(["check", "e3", "E3", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [v["claim_id"] for v in json.loads(captured.out)] == ["E3"]
+    assert captured.err == "qnets check: claim E3 given 2 times; it is checked once\n"
+    assert main(["check", "C33"]) == 2
+    assert "unknown claim id 'C33' (did you mean C3?)" in capsys.readouterr().err
+
+
+def test_every_claim_module_holds_its_own_claim_and_names_real_figures():
+    from qnets.figures.registry import FIGURES
+
+    for claim_id, claim in CLAIMS.items():
+        assert claim.claim_id == claim_id and claim.module == f"qnets.claims.{claim_id.lower()}"
+        assert claim.check.__module__ == claim.module
+        assert set(claim.figures) <= set(FIGURES)
+        for name in claim.figures:
+            assert claim_id in FIGURES[name].claims

@@ -27,8 +27,9 @@ from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadrat
 from qnets.simulate.scenarios import quadratic_setup
 from qnets.theory.convex import all_bounds
 
-from qnets.claims.convex_checks import sgd_quadratic_gap
-from qnets.claims.floor_instances import bound_value, exact_sr_laws, problem_constants
+from qnets.claims.bounds import bound_value, constants_of
+from qnets.claims.exact import sgd_quadratic_gap
+from qnets.claims.floors import exact_sr_laws
 from qnets.claims.verdict import Z
 
 
@@ -195,7 +196,7 @@ def test_c4_floor_is_not_needed_on_a_quadratic():
     box = Box.around(problem.w_star, 1.0, grid)
     exact = exact_sr_quadratic(problem, grid, box, inverse_sqrt(0.5), 2000)
     floorless = all_bounds()["C4"].without_floor()
-    constants = problem_constants(problem, box, grid, 0.5)
+    constants = constants_of(problem, box, grid, 0.5)
     for steps in (125, 500, 2000):
         assert exact.averaged[steps - 1] <= 0.1 * bound_value(floorless, constants, steps)
     assert 0.4 <= exact.averaged[1999] / exact.averaged[499] <= 0.65  # 1/sqrt(4) = 0.5

@@ -8,14 +8,14 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
-from qnets.figures.cache import KEY_FIELD, Cache, key_of
 from qnets.figures.registry import FIGURES
-from qnets.figures.reproduce import reproduce
 from qnets.simulate.nets.studies import QUICK
 
 from qnets.claims.registry import CLAIMS
 from qnets.claims.verdict import Verdict
 from qnets.cli import main
+from qnets.pipeline.cache import KEY_FIELD, Cache, key_of
+from qnets.pipeline.reproduce import reproduce
 
 matplotlib.use("Agg")
 
@@ -147,9 +147,9 @@ class StrictHTML(HTMLParser):
 @pytest.fixture
 def fake_claims():
     claims = {
-        cid: dataclasses.replace(c, check=lambda quick, seed, cid=cid: fake_verdict(cid)) for cid, c in CLAIMS.items()
+        cid: dataclasses.replace(c, check=lambda sizes, seed, cid=cid: fake_verdict(cid)) for cid, c in CLAIMS.items()
     }
-    claims["C1"] = dataclasses.replace(CLAIMS["C1"], check=lambda quick, seed: fake_verdict("C1", holds=False))
+    claims["C1"] = dataclasses.replace(CLAIMS["C1"], check=lambda sizes, seed: fake_verdict("C1", holds=False))
     return claims
 
 

@@ -92,12 +92,12 @@ def test_markov_multiwell_refusal_no_longer_advises_an_option_the_cli_lacks(caps
 
 
 def test_figures_checks_the_output_directory_before_computing(capsys, monkeypatch):
-    import qnets.figures.reproduce
+    import qnets.pipeline.reproduce
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("a figure was computed before the output directory was checked")
 
-    monkeypatch.setattr(qnets.figures.reproduce, "build_figures", must_not_run)
+    monkeypatch.setattr(qnets.pipeline.reproduce, "build_figures", must_not_run)
     one_line_error(capsys, ["figures", "convergence", "--out", "/proc/qnets-out"])
 
 
@@ -231,8 +231,8 @@ def fake_claims(*ids: str) -> dict:
 
 def store_entry(cache, name: str, verdict_text: str, checksum_of_text: str | None = None) -> None:
     """Write the entry ``name`` of ``cache`` under its right key, with a checksum of ``checksum_of_text``."""
-    from qnets.figures.cache import CHECKSUM_FIELD, KEY_FIELD, checksum_of, key_of
-    from qnets.figures.provenance import code_hash
+    from qnets.output import code_hash
+    from qnets.pipeline.cache import CHECKSUM_FIELD, KEY_FIELD, checksum_of, key_of
 
     key = key_of({"name": name, "quick": True, "seed": SEED, "code": code_hash()})
     signed = verdict_text if checksum_of_text is None else checksum_of_text
@@ -258,10 +258,9 @@ GOOD += '"params": {}, "seed": 1, "parts": {}, "ratio": 0.5}'
 def test_cache_entry_with_valid_key_and_bad_content_is_recomputed_with_a_warning(
     tmp_path, capsys, stored, signed, reason
 ):
-    from qnets.figures.cache import Cache
-    from qnets.figures.tasks import CheckTask, run_cached, verdict_of
-
     from qnets.parallel import SERIAL
+    from qnets.pipeline.cache import Cache
+    from qnets.pipeline.tasks import CheckTask, run_cached, verdict_of
 
     def cached_verdict():
         (outcome,) = run_cached([CheckTask(fake_claims("C2")["C2"], True)], cache, SERIAL)
@@ -279,8 +278,8 @@ def test_cache_entry_with_valid_key_and_bad_content_is_recomputed_with_a_warning
 
 
 def test_report_says_which_results_came_from_the_cache(tmp_path, capsys):
-    from qnets.figures.cache import Cache
-    from qnets.figures.reproduce import reproduce
+    from qnets.pipeline.cache import Cache
+    from qnets.pipeline.reproduce import reproduce
 
     claims = fake_claims("C2", "C3")
     assert reproduce(tmp_path, quiet=True, claims=claims, figures={}) == 0
@@ -298,7 +297,7 @@ def test_report_says_which_results_came_from_the_cache(tmp_path, capsys):
 def test_cache_removes_temporaries_of_dead_writers_only(tmp_path):
     import os
 
-    from qnets.figures.cache import Cache
+    from qnets.pipeline.cache import Cache
 
     dead = tmp_path / ".check-C2-0123.tmp-999999999.npz"  # above any pid_max: no such process
     alive = tmp_path / f".check-C3-0123.tmp-{os.getpid()}.npz"
@@ -309,7 +308,7 @@ def test_cache_removes_temporaries_of_dead_writers_only(tmp_path):
 
 
 def test_an_unwritable_cache_warns_and_the_result_is_still_used(tmp_path, capsys):
-    from qnets.figures.cache import Cache
+    from qnets.pipeline.cache import Cache
 
     (tmp_path / "cache").write_text("a file where the cache directory should be")
     arrays = Cache(tmp_path / "cache").get_or_compute("demo", {}, lambda: {"x": np.ones(2)})
@@ -317,17 +316,17 @@ def test_an_unwritable_cache_warns_and_the_result_is_still_used(tmp_path, capsys
 
 
 def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_path, capsys, monkeypatch):
-    import qnets.figures.reproduce
-    from qnets.figures.output import atomic_path
+    import qnets.pipeline.reproduce
+    from qnets.output import atomic_path
 
     def interrupted_write(path, value, sort_keys=False):
         with atomic_path(path) as temporary:
             temporary.write_text('[{"claim_id": "C2", "hol')  # half of verdicts.json, then Ctrl-C
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(qnets.figures.reproduce, "CLAIMS", fake_claims("C2", "C3"))
-    monkeypatch.setattr(qnets.figures.reproduce, "FIGURES", {})
-    monkeypatch.setattr(qnets.figures.reproduce, "write_json", interrupted_write)
+    monkeypatch.setattr(qnets.pipeline.reproduce, "CLAIMS", fake_claims("C2", "C3"))
+    monkeypatch.setattr(qnets.pipeline.reproduce, "FIGURES", {})
+    monkeypatch.setattr(qnets.pipeline.reproduce, "write_json", interrupted_write)
     argv = ["reproduce", "--out", str(tmp_path), "--quiet", "--jobs", "1"]  # the fake checks cannot be pickled
     assert main(argv) == 130
     captured = capsys.readouterr()
@@ -335,8 +334,8 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     assert not list(tmp_path.rglob("*.tmp-*")) and not (tmp_path / "verdicts.json").exists()
     assert not (tmp_path / "report.md").exists() and len(list((tmp_path / "cache").glob("check-*.npz"))) == 2
     monkeypatch.undo()
-    monkeypatch.setattr(qnets.figures.reproduce, "CLAIMS", fake_claims("C2", "C3"))
-    monkeypatch.setattr(qnets.figures.reproduce, "FIGURES", {})
+    monkeypatch.setattr(qnets.pipeline.reproduce, "CLAIMS", fake_claims("C2", "C3"))
+    monkeypatch.setattr(qnets.pipeline.reproduce, "FIGURES", {})
     assert main(argv) == 0  # the re-run resumes from the cache
     assert "2 results: 2 from cache" in (tmp_path / "report.md").read_text()
     assert len(strict_json((tmp_path / "verdicts.json").read_text())) == 2

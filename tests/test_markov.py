@@ -35,7 +35,7 @@ from qnets.simulate.noise import gaussian_ramp
 from qnets.simulate.scenarios import double_well, three_wells
 from qnets.theory.markov import derivations
 
-from qnets.claims.markov_references import histogram_threshold
+from qnets.claims.references import histogram_threshold
 
 stationary_module = importlib.import_module("qnets.simulate.markov.stationary")
 

@@ -7,13 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from qnets.figures import progress as progress_module
-from qnets.figures import reproduce as reproduce_module
-from qnets.figures import schedule
-from qnets.figures.cache import Cache
 from qnets.figures.registry import FIGURES
-from qnets.figures.reproduce import reproduce
-from qnets.figures.tasks import CheckTask, run_cached
 from qnets.simulate import (
     BinaryConnect,
     Box,
@@ -29,6 +23,12 @@ from qnets.simulate import (
 from qnets import parallel
 from qnets.claims.registry import CLAIMS
 from qnets.errors import InputError
+from qnets.pipeline import progress as progress_module
+from qnets.pipeline import reproduce as reproduce_module
+from qnets.pipeline import schedule
+from qnets.pipeline.cache import Cache
+from qnets.pipeline.reproduce import reproduce
+from qnets.pipeline.tasks import CheckTask, FigureDataTask, run_cached
 
 
 def _run_bytes(method_name: str) -> dict[str, bytes]:
@@ -106,19 +106,20 @@ def test_reproduce_on_two_processes_gives_the_serial_verdicts_and_figure_data(tm
                 assert one[key].tobytes() == two[key].tobytes(), (name, key)
 
 
-def test_schedule_plan_partitions_groups_shared_work_and_starts_the_longest_first():
-    labels = [f"check {claim_id}" for claim_id in CLAIMS] + [f"figure {name}" for name in FIGURES]
-    groups = schedule.plan(labels)
-    assert sorted(index for group in groups for index in group) == list(range(len(labels)))
-    named = [[labels[index] for index in group] for group in groups]
-    for members in schedule.SHARED_WORK.values():
-        assert list(members) in named
-    expected = [sum(schedule.FULL_RUN_SECONDS.get(label, schedule.SHORT_TASK_SECONDS) for label in g) for g in named]
+def test_schedule_plan_partitions_groups_shared_studies_and_starts_the_longest_first():
+    tasks = [CheckTask(claim, False) for claim in CLAIMS.values()]
+    tasks += [FigureDataTask(spec, {}) for spec in FIGURES.values() if spec.from_verdicts is None]
+    groups = schedule.plan(tasks)
+    assert sorted(index for group in groups for index in group) == list(range(len(tasks)))
+    named = [[tasks[index].label for index in group] for group in groups]
+    studies = {task.study for task in tasks} - {None}
+    assert len(studies) == 3  # the table, batch and learning-rate studies of the networks
+    for study in studies:
+        assert [task.label for task in tasks if task.study == study] in named
+    assert ["check N1", "figure nets-table", "figure nets-weights"] in named
+    expected = [sum(tasks[index].expected_seconds for index in group) for group in groups]
     assert expected == sorted(expected, reverse=True)
-    assert named[0] == [max(schedule.FULL_RUN_SECONDS, key=schedule.FULL_RUN_SECONDS.__getitem__)]
-    # the hints name real tasks: a renamed claim or figure must not silently drop out of them
-    hinted = set(schedule.FULL_RUN_SECONDS) | {label for members in schedule.SHARED_WORK.values() for label in members}
-    assert hinted <= set(labels)
+    assert named[0] == [max(tasks, key=lambda task: task.expected_seconds).label]
 
 
 def test_progress_estimates_the_time_left_from_the_expected_costs(monkeypatch, capsys):

@@ -4,14 +4,14 @@ import csv
 import json
 
 import pytest
-from qnets.figures import sweep as sweep_module
-from qnets.figures.cache import Cache
-from qnets.figures.progress import Progress
-from qnets.figures.sweep import SweepSpec, run_sweep
 
 from qnets import parallel
 from qnets.claims.verdict import Z
 from qnets.cli import main
+from qnets.pipeline import sweep as sweep_module
+from qnets.pipeline.cache import Cache
+from qnets.pipeline.progress import Progress
+from qnets.pipeline.sweep import SweepSpec, run_sweep
 
 AXES = {
     "method": ["sr", "bc"],

@@ -8,16 +8,15 @@ import pytest
 import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
-from qnets.figures.report import ClaimRow, Report, write_html, write_markdown
 from qnets.simulate import Grid
-from qnets.theory.convex import AVERAGED_GAP, scaling_consistent, settings, taylor_penalty_certificate
+from qnets.theory.convex import AVERAGED_GAP, TaylorPenaltyCertificate, all_bounds, scaling_consistent, settings
 from qnets.theory.symbols import T
 from sympy.core.function import AppliedUndef
 
-from qnets.claims import registry as claims
-from qnets.claims.registry import CLAIMS, Verdict, all_bounds, run_checks
-from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Z, bonferroni_z
+from qnets.claims.registry import CLAIMS, run_checks
+from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Verdict, Z, bonferroni_z
 from qnets.cli import main
+from qnets.pipeline.report import ClaimRow, Report, write_html, write_markdown
 
 BOUNDS = all_bounds()
 positive = st.floats(1e-3, 1e3)
@@ -117,14 +116,14 @@ def test_verify_rejects_a_wrong_floor_and_names_the_failing_step(name, factor):
     assert not derive(setting).failing_steps()
 
 
-def test_the_taylor_penalty_certificate_is_numeric_and_rejects_a_tenth():
+def test_the_TaylorPenaltyCertificate_is_numeric_and_rejects_a_tenth():
     """The Lipschitz-Hessian penalty is checked by enumerating SR's outcomes (a numeric step):
     the derived L2 D d Delta^2/8 passes it, a tenth of it does not."""
     setting, _ = settings()["C6"]
     steps = [step for step in BOUNDS["C6"].derivation if step.check == "numeric"]
     assert any("enumerated exactly" in step.justification for step in steps)
-    assert taylor_penalty_certificate(setting.penalty)()
-    assert not taylor_penalty_certificate(setting.penalty / 10)()
+    assert TaylorPenaltyCertificate(setting.penalty)()
+    assert not TaylorPenaltyCertificate(setting.penalty / 10)()
 
 
 def test_bound_evaluate_rejects_missing_and_bad_values():
@@ -147,24 +146,16 @@ def test_c4_reconstructed_second_term_is_below_the_derived_one():
         assert derived - paper == pytest.approx(second_terms, rel=1e-12) and second_terms > 0
 
 
-@pytest.mark.parametrize("claim_id", list(CLAIMS))
-def test_quick_claim_checks_all_hold(claim_id):
-    (verdict,) = run_checks([claim_id], quick=True)
-    assert verdict.claim_id == claim_id
-    assert verdict.holds, verdict.detail
-    assert all(value for value in verdict.parts.values() if isinstance(value, bool)), verdict.parts
-
-
 def test_a_failing_or_crashing_check_is_reported_not_raised(monkeypatch, capsys):
-    def broken(quick=True, seed=0):
+    def broken(sizes, seed):
         raise RuntimeError("injected")
 
-    def failing(quick=True, seed=0):
+    def failing(sizes, seed):
         return Verdict("C1", False, 2.0, 1.0, 0.0, "injected failure")
 
-    monkeypatch.setitem(CLAIMS, "C1", claims.Claim("C1", "paper", "injected", broken))
+    monkeypatch.setitem(CLAIMS, "C1", replace(CLAIMS["C1"], check=broken))
     assert not run_checks(["C1"])[0].holds
-    monkeypatch.setitem(CLAIMS, "C1", claims.Claim("C1", "paper", "injected", failing))
+    monkeypatch.setitem(CLAIMS, "C1", replace(CLAIMS["C1"], check=failing))
     assert main(["check", "C1", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload[0]["holds"] is False and payload[0]["ratio"] == 2.0

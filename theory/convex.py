@@ -46,7 +46,7 @@ AVERAGED_GAP = r"\mathbb{E}[F(\bar w_T)] - F^*"
 
 #: Range on which the one-dimensional lemmas are checked (float64, 1e-12 slack).
 LEMMA_RANGE = 100_000
-#: Random instances of the Taylor-penalty certificate (:func:`taylor_penalty_certificate`).
+#: Random instances of the Taylor-penalty certificate (:class:`TaylorPenaltyCertificate`).
 CERTIFICATE_INSTANCES = 200
 
 
@@ -83,7 +83,8 @@ def _softplus_instance(rng: np.random.Generator, d: int) -> tuple[Callable, Call
     return grad, hessian, l2
 
 
-def taylor_penalty_certificate(penalty: sp.Expr, instances: int = CERTIFICATE_INSTANCES) -> Callable[[], bool]:
+@dataclass(frozen=True)
+class TaylorPenaltyCertificate:
     """Numeric certificate of ``E<e, w - v> >= -P`` for BC with ``Q = Q_s``, with ``P`` the
     expression ``penalty`` evaluated at ``(L2, D = ||w - v||, d, Delta)`` of each instance.
 
@@ -92,13 +93,17 @@ def taylor_penalty_certificate(penalty: sp.Expr, instances: int = CERTIFICATE_IN
     the expectation over ``Q_s(w)`` is computed exactly by enumerating the ``2^d`` corners of the
     grid cell of ``w`` with their probabilities (no sampling), in float64 with an absolute slack
     of ``1e-12``.  The derived ``P = L2 D d Delta^2 / 8`` follows from ``||e|| <= (L2/2)||r||^2``
-    and ``E||r||^2 <= d Delta^2/4``; a ``P`` of 0 or below fails on some instance.
+    and ``E||r||^2 <= d Delta^2/4``; a ``P`` of 0 or below fails on some instance.  Calling it
+    runs the certificate (a plain object, so that bounds pickle to worker processes).
     """
-    names = {symbol.name: symbol for symbol in penalty.free_symbols}
 
-    def certify() -> bool:
+    penalty: sp.Expr
+    instances: int = CERTIFICATE_INSTANCES
+
+    def __call__(self) -> bool:
+        names = {symbol.name: symbol for symbol in self.penalty.free_symbols}
         rng = np.random.default_rng(0)
-        for _ in range(instances):
+        for _ in range(self.instances):
             d = int(rng.integers(1, 4))
             grad, hessian, l2 = _softplus_instance(rng, d)
             delta = float(10 ** rng.uniform(-1, 0.5))
@@ -113,12 +118,10 @@ def taylor_penalty_certificate(penalty: sp.Expr, instances: int = CERTIFICATE_IN
                 remainder = grad(q) - grad(w) - hessian(w) @ (q - w)
                 expected += probability * float(remainder @ (w - v))
             numbers = {"L2": l2, "D": float(np.linalg.norm(w - v)), "d": d, "Delta": delta}
-            value = float(penalty.subs({names[k]: numbers[k] for k in names}))
+            value = float(self.penalty.subs({names[k]: numbers[k] for k in names}))
             if expected < -value - 1e-12:
                 return False
         return True
-
-    return certify
 
 
 def _unbiased_rounding_step() -> Step:
@@ -190,7 +193,7 @@ def _hessian_penalty_steps(penalty: sp.Expr) -> list[Step]:
             "numeric",
             f"Lipschitz-Hessian penalty E<e, w - w*> >= -P: SR's outcomes enumerated exactly on "
             f"{CERTIFICATE_INSTANCES} random softplus instances (float64, 1e-12 slack)",
-            taylor_penalty_certificate(penalty),
+            TaylorPenaltyCertificate(penalty),
         ),
         Step(
             L2 / 2 * D * d * Delta**2 / 4,
@@ -241,7 +244,7 @@ class Setting:
     * ``"bc-lipschitz"`` (BC, C5): ``L D sqrt(d) Delta/2 <= P`` (Cauchy-Schwarz, L-Lipschitz
       gradient, C1's variance);
     * ``"bc-hessian"`` (BC with ``Q_s``, C6): unbiasedness removes ``<H r, w - w*>``, the
-      Taylor remainder's numeric certificate (:func:`taylor_penalty_certificate`) evaluates ``P``,
+      Taylor remainder's numeric certificate (:class:`TaylorPenaltyCertificate`) evaluates ``P``,
       and ``(L2/2) D d Delta^2/4 <= P`` must verify;
     * ``"bc-quadratic"`` (BC with ``Q_s`` on a quadratic, C7): the Taylor remainder is 0;
     * ``"sgd"``: no rounding, nothing to constrain.
@@ -643,7 +646,7 @@ def all_bounds() -> dict[str, Bound]:
 
 
 def scaling_consistent(expr: sp.Expr, power: int = 0) -> bool:
-    """E3: does ``expr`` change by ``s**power`` under the weight rescaling of :mod:`theory.symbols`
+    """E3: does ``expr`` change by ``s**power`` under the weight rescaling of :mod:`qnets.theory.symbols`
     (``power`` 0 for bounds on ``F - F*``, 2 for squared distances: :attr:`Bound.scaling_power`)?"""
     s = sp.Symbol("s", positive=True)
     return sp.simplify(rescale(expr, SCALING_POWERS, s) - s**power * expr) == 0

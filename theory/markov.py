@@ -1,8 +1,8 @@
 """Symbolic derivations for the Markov-chain claims M2, M3, M4 (sympy, each step checked).
 
-A :class:`Derivation` is the distributional sibling of :class:`theory.bound.Bound`: a claim
+A :class:`Derivation` is the distributional sibling of :class:`qnets.theory.bound.Bound`: a claim
 id, assumptions, a result (a sympy expression or relation) and steps checked like a
-bound's (:class:`theory.bound.Step`).
+bound's (:class:`qnets.theory.bound.Step`).
 
 * M2: for ``a sup|g| <= Delta`` in one dimension, SR's move probabilities from a grid point are
   ``a E[(-g)^+]/Delta`` (up) and ``a E[g^+]/Delta`` (down): exactly linear in ``a``, so

@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Measure and print."""
-    from qnets.figures.output import dumps
+    from qnets.output import dumps
     from qnets.simulate.bench import bench, exact_bench, parallel_speedup
     from qnets.simulate.markov.accuracy import large_chain_timings, solver_accuracy
 

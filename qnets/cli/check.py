@@ -1,33 +1,124 @@
-"""``qnets check``: run claim checks and print their verdicts."""
+"""``qnets check``: run claim checks and print their verdicts, or say where a claim lives."""
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
+from importlib import import_module
+from pathlib import Path
 
 from qnets.cli._common import add_parallel_options, add_seed_option, add_speed_options, backend_of, print_table
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
+#: Where the subpackages of ``qnets`` live in the source tree (``package-dir`` in pyproject.toml).
+SOURCE_FOLDERS = {"qnets.simulate": "simulate", "qnets.theory": "theory", "qnets.figures": "figures"}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``check`` and its options to ``commands``."""
     check = commands.add_parser("check", help=HELP, description=HELP)
-    check.add_argument("ids", nargs="*", help="claim ids such as C3 M2 E1 (default: all)")
+    check.add_argument("ids", nargs="*", help="claim ids such as C3 M2 E1, in any case (default: all)")
     add_speed_options(check)
     add_seed_option(check, "the checks")
     add_parallel_options(check)
-    check.add_argument("--json", action="store_true", help="machine-readable verdicts")
+    check.add_argument("--json", action="store_true", help="machine-readable verdicts (with --where: the files)")
+    check.add_argument(
+        "--where",
+        action="store_true",
+        help="print the files of each claim (statement and check, derivation, tests, figures, notes) instead of "
+        "running its check",
+    )
     check.set_defaults(handler=run_command)
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Run the checks; exit status 1 if any fails."""
-    from qnets.claims import CLAIMS, run_checks
-    from qnets.figures.output import dumps
+def source_path(module: str) -> Path:
+    """The source-tree path of the module ``module`` (``qnets.theory.convex`` is ``theory/convex.py``)."""
+    for package, folder in SOURCE_FOLDERS.items():
+        if module == package or module.startswith(package + "."):
+            return Path(folder, *module[len(package) + 1 :].split(".")).with_suffix(".py")
+    return Path(*module.split(".")).with_suffix(".py")
 
-    verdicts = run_checks(args.ids, quick=not args.full, seed=args.seed, backend=backend_of(args))
+
+def source_root() -> Path:
+    """The top of the source tree: the folder holding ``qnets/`` (and, in a checkout, ``tests/``)."""
+    return Path(import_module("qnets").__file__ or "").resolve().parent.parent
+
+
+def notes_section(notes: str, claim_id: str) -> str:
+    """``notes`` with the anchor of its section headed by ``claim_id`` (GitHub's heading slug), if
+    the file is in the source tree and has such a heading."""
+    path = source_root() / notes
+    if not path.is_file():
+        return notes
+    for line in path.read_text().splitlines():
+        heading = re.match(r"#{2,4} (.*)", line)
+        if heading and re.match(rf"{claim_id}\b", heading[1]):
+            slug = re.sub(r"[^\w\- ]", "", heading[1].lower()).replace(" ", "-")
+            return f"{notes}#{slug}"
+    return notes
+
+
+def where(claim_id: str) -> dict[str, str | list[str]]:
+    """The files of ``claim_id``: its module (statement, sizes, check), derivation, tests, the
+    figures that show it and its notes section, as source-tree paths."""
+    from qnets.claims import CLAIMS
+    from qnets.figures.registry import FIGURES
+
+    claim = CLAIMS[claim_id]
+    own = str(source_path(claim.module))
+    files: dict[str, str | list[str]] = {"claim": claim_id, "statement": own, "check": own}
+    if claim.derivation is not None:
+        files["derivation"] = str(source_path(claim.derivation))
+    files["tests"] = str(claim.test_file())
+    files["figures"] = [str(source_path(FIGURES[name].draw.__module__)) for name in claim.figures]
+    files["notes"] = notes_section(claim.notes, claim_id)
+    return files
+
+
+def _distinct_ids(given: list[str]) -> list[str]:
+    """The claim ids of ``given`` (any case), each once, in the order given.  Every id is validated
+    first; then a repeated id is run once and a line on stderr says so."""
+    from qnets.claims.registry import claim_id_of
+
+    resolved = [claim_id_of(text) for text in given]
+    ids = list(dict.fromkeys(resolved))
+    for claim_id in ids:
+        if resolved.count(claim_id) > 1:
+            print(
+                f"qnets check: claim {claim_id} given {resolved.count(claim_id)} times; it is checked once",
+                file=sys.stderr,
+            )
+    return ids
+
+
+def _print_where(ids: list[str], as_json: bool) -> None:
+    from qnets.output import dumps
+
+    places = [where(claim_id) for claim_id in ids]
+    if as_json:
+        print(dumps(places if len(places) > 1 else places[0]))
+        return
+    for files in places:
+        print(f"claim {files['claim']}")
+        for kind, value in files.items():
+            for path in [value] if isinstance(value, str) else value:
+                if kind != "claim":
+                    print(f"  {kind.rstrip('s') if kind == 'figures' else kind}: {path}")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the checks (exit status 1 if any fails), or print where the claims live."""
+    from qnets.claims import CLAIMS, run_checks
+    from qnets.output import dumps
+
+    ids = _distinct_ids(args.ids) if args.ids else list(CLAIMS)
+    if args.where:
+        _print_where(ids, args.json)
+        return 0
+    verdicts = run_checks(ids, quick=not args.full, seed=args.seed, backend=backend_of(args))
     if args.json:
-        print(dumps([v.as_dict() for v in verdicts]))
+        print(dumps([v.as_dict() for v in verdicts], sort_keys=True))
     else:
         rows = [["claim", "source", "verdict", "measured", "bound", "margin", "ratio", "parts", "detail"]]
         for v in verdicts:

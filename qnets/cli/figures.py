@@ -23,10 +23,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Build the named figures; exit status 1 if any fails."""
-    from qnets.figures.cache import Cache
-    from qnets.figures.output import prepare_output_dir
     from qnets.figures.registry import FIGURES
-    from qnets.figures.reproduce import build_figures
+    from qnets.output import prepare_output_dir
+    from qnets.pipeline.cache import Cache
+    from qnets.pipeline.reproduce import build_figures
 
     names = args.names or list(FIGURES)
     unknown = [n for n in names if n not in FIGURES]

@@ -89,8 +89,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Solve the chains and print the table (or JSON)."""
-    from qnets.figures.output import dumps
-    from qnets.figures.progress import Progress
+    from qnets.output import dumps
+    from qnets.pipeline.progress import Progress
     from qnets.simulate.markov import ReducibleChainError
     from qnets.simulate.markov.summary import sr_law_against_step
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from qnets.claims.verdict import SEED
 from qnets.cli._common import add_speed_options, print_table, real, whole
 from qnets.errors import InputError
-from qnets.figures.output import dumps
+from qnets.output import dumps
 
 if TYPE_CHECKING:
     from qnets.simulate.nets.studies import Sizes

@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run everything and write the report; exit status 1 if a check or figure failed."""
-    from qnets.figures.reproduce import reproduce
+    from qnets.pipeline.reproduce import reproduce
 
     out = Path(args.out)
     status = reproduce(

@@ -118,7 +118,7 @@ def memory_estimate(problem: str, d: int, chains: int, batch_size: int, method: 
 
 def run_command(args: argparse.Namespace) -> int:
     """Simulate and print the table (or JSON)."""
-    from qnets.figures.output import dumps
+    from qnets.output import dumps
 
     fixed = PROBLEMS[args.problem]
     d = args.d if args.d is not None else (fixed or 10)

@@ -57,9 +57,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the sweep, write ``sweep.csv``, ``sweep.json`` and ``sweep.png``, print where."""
-    from qnets.figures.cache import Cache
-    from qnets.figures.progress import Progress
-    from qnets.figures.sweep import AXES, SweepSpec, run_sweep
+    from qnets.pipeline.cache import Cache
+    from qnets.pipeline.progress import Progress
+    from qnets.pipeline.sweep import AXES, SweepSpec, run_sweep
     from qnets.simulate.scenarios import PROBLEMS
 
     if args.problem not in PROBLEMS:

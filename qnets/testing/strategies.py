@@ -1,5 +1,7 @@
 """Hypothesis strategies for admissible parameters, and a helper to test a bound by simulation.
 
+The helper compares through the claims' own harness (:func:`qnets.claims.harness.tightest_against`).
+
 Users write their own bound tests with these (needs the ``test`` extra).  Parameters are built
 directly (``mu <= L`` by construction, grid-aligned boxes), never filtered with ``assume``.
 """
@@ -11,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from hypothesis import strategies as st
 
+from qnets.claims.harness import tightest_against
 from qnets.claims.verdict import SEED, Verdict, Z
 from qnets.simulate import Box, GaussianNoise, Grid, Method, Problem, Quadratic, run
 from qnets.simulate.schedules import Schedule, constant, inverse_sqrt, inverse_time
@@ -66,14 +69,13 @@ def check_bound_by_simulation(
     result = run(problem, method, schedule, steps, n_chains, seed, domain)
     series = result.series[key]
     limits = np.array([bound(int(t)) for t in result.checkpoints])
-    worst = int(np.argmax(series.upper(z) / limits))
-    margin = z * float(series.stderr[worst])
+    holds, worst = tightest_against(series, limits, z)
     return Verdict(
         "user",
-        bool(np.all(series.upper(z) <= limits)),
+        holds,
         float(series.mean[worst]),
         float(limits[worst]),
-        margin,
+        z * float(series.stderr[worst]),
         f"{key} at t = {result.checkpoints[worst]} (tightest checkpoint)",
         {"steps": steps, "n_chains": n_chains, "method": method.name},
         seed=seed,

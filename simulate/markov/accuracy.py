@@ -6,7 +6,7 @@
   stationary law is the product of one-dimensional birth-death laws (claim M6);
 
 and, for ``qnets bench --markov``, the time and residual of sparse LU on the small-step
-generator of the three-well toy (:func:`simulate.scenarios.three_wells` on ``[-3, 3]^2``) with
+generator of the three-well toy (:func:`qnets.simulate.scenarios.three_wells` on ``[-3, 3]^2``) with
 ``n x n`` grid points, ``n = 500`` (251,001 states) and ``n = 1000`` (1,002,001 states).
 """
 

@@ -5,7 +5,7 @@ xi``, coordinate by coordinate, the noise ``xi`` independent across coordinates.
 coordinate with pre-rounding point ``y``, the chance of ending at or below the grid point
 ``x_j`` is ``clip(1 + (x_j - y)/delta, 0, 1)``.  Taking the expectation over ``xi`` needs only
 the noise's expected clip ``E clip(m + s xi, 0, 1)``, which every law of
-:mod:`simulate.noise` gives in closed form (claim M1).  Given ``x``, the coordinates are
+:mod:`qnets.simulate.noise` gives in closed form (claim M1).  Given ``x``, the coordinates are
 rounded independently, so the d-dimensional law is the product of the one-dimensional ones.
 
 Grid edges: the box ``W`` is aligned with the grid, so ``P_W`` after rounding equals rounding

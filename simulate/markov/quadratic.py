@@ -8,7 +8,7 @@ depends on ``w_k`` only.  The coordinates are then independent Markov chains, an
 E1: as ``a -> 0`` each coordinate's law tends to the stationary law of the birth-death
 generator with up rate ``E[(-g)^+]/delta`` and down rate ``E[g^+]/delta`` (claim M3); with
 ``g ~ N(h z, sigma^2)`` these are ``sigma psi(h z / sigma) / delta`` and
-``sigma psi(-h z / sigma) / delta`` (``psi`` of :func:`simulate.noise.gaussian_ramp`).
+``sigma psi(-h z / sigma) / delta`` (``psi`` of :func:`qnets.simulate.noise.gaussian_ramp`).
 
 E2: ``p_{t+1} = p_t T_t`` per coordinate gives ``E F(w_t)`` with no sampling error.  The
 averaged iterate ``w_bar_t = (w_0 + ... + w_{t-1}) / t`` of claim C3 needs the second moment
@@ -184,7 +184,7 @@ def exact_sr_quadratic(
 ) -> ExactSRRun:
     """E2: propagate SR's exact per-coordinate laws on a diagonal quadratic with additive noise.
 
-    ``w0`` (default ``box.lo``, as in :func:`simulate.run`) must be a grid point of the box.
+    ``w0`` (default ``box.lo``, as in :func:`qnets.simulate.run`) must be a grid point of the box.
     Coordinates with equal ``(h, w*, lo, hi, w0)`` share one computation.  The distinct
     coordinates are propagated together, in blocks of at most ``LAW_BLOCK_ELEMENTS`` transition
     entries, so memory is ``O(d K)`` plus one block and no Python loop runs over coordinates
@@ -194,7 +194,7 @@ def exact_sr_quadratic(
     Parameters
     ----------
     problem : Quadratic
-        Diagonal ``H`` (a vector of eigenvalues) and additive noise of :mod:`simulate.noise`.
+        Diagonal ``H`` (a vector of eigenvalues) and additive noise of :mod:`qnets.simulate.noise`.
     grid, box : Grid, Box
         The grid ``delta Z^d`` and a grid-aligned box that holds ``w*``'s domain.
     schedule : callable

@@ -3,7 +3,7 @@
 Constants (exact): ``mu = lambda_min(H)``, ``L = lambda_max(H)``, ``L2 = 0`` (the Hessian is
 constant).  Two noise models:
 
-* additive noise (:mod:`simulate.noise`): ``g = H (w - w*) + xi``;
+* additive noise (:mod:`qnets.simulate.noise`): ``g = H (w - w*) + xi``;
 * finite-sum least squares (:meth:`Quadratic.least_squares`): ``F(w) = (1/2n) ||A w - b||^2``
   and ``g = (1/B) sum_{i in batch} a_i (a_i^T w - b_i)`` with ``B`` rows drawn uniformly
   with replacement, so that ``H = A^T A / n`` and ``w* = argmin`` (least squares).

@@ -2,11 +2,11 @@
 
 A failing check is reported as failing and a figure that raises is reported as failed; neither
 aborts the run.  The exit status is 1 if anything failed.  Results are cached under
-``OUT/cache`` (see :mod:`figures.cache`).
+``OUT/cache`` (see :mod:`qnets.pipeline.cache`).
 
-The checks and the figures' computations are independent tasks (:mod:`figures.tasks`): they
+The checks and the figures' computations are independent tasks (:mod:`qnets.pipeline.tasks`): they
 run together on the given :class:`qnets.parallel.Backend` (serial by default; the command line
-uses all cores), longest first and grouped where they share work (:mod:`figures.schedule`);
+uses all cores), longest first and grouped where they share work (:mod:`qnets.pipeline.schedule`);
 then this process draws the figures and writes the report.  Figures made from verdicts are
 drawn after the checks they show.
 """
@@ -17,20 +17,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-from qnets.figures.build import BuiltFigure, write_figure
-from qnets.figures.cache import Cache
-from qnets.figures.output import prepare_output_dir, write_json
-from qnets.figures.progress import Progress
-from qnets.figures.provenance import environment
-from qnets.figures.registry import FIGURES
-from qnets.figures.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
-from qnets.figures.schedule import expected_seconds, plan
-from qnets.figures.spec import FigureSpec
-from qnets.figures.tasks import CheckTask, Failure, FigureDataTask, Task, run_tasks, verdict_of
 
 from qnets import parallel
 from qnets.claims.registry import CLAIMS, Claim
 from qnets.claims.verdict import SEED, Verdict
+from qnets.figures.build import BuiltFigure, write_figure
+from qnets.figures.registry import FIGURES
+from qnets.figures.spec import FigureSpec
+from qnets.output import environment, prepare_output_dir, write_json
+from qnets.pipeline.cache import Cache
+from qnets.pipeline.progress import Progress
+from qnets.pipeline.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
+from qnets.pipeline.schedule import plan
+from qnets.pipeline.tasks import CheckTask, Failure, FigureDataTask, run_tasks, verdict_of
 
 
 class FigureComputationError(RuntimeError):
@@ -94,11 +93,11 @@ def _compute(
     Returns the verdicts by claim id, the figures' data by name, and the progress counter (one
     step per task and per figure drawn from verdicts, which are drawn afterwards)."""
     computed = [spec for spec in specs if spec.from_verdicts is None]
-    tasks: list[Task] = [CheckTask(claim, quick, seed) for claim in claims.values()]
+    tasks: list[CheckTask | FigureDataTask] = [CheckTask(claim, quick, seed) for claim in claims.values()]
     tasks += [FigureDataTask(spec, figure_parameters(spec, quick, seed)) for spec in computed]
-    labels = [f"check {claim_id}" for claim_id in claims] + [f"figure {spec.name}" for spec in computed]
-    progress = Progress(len(claims) + len(specs), quiet, {label: expected_seconds(label) for label in labels})
-    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note, plan(labels))
+    labels = [task.label for task in tasks]
+    progress = Progress(len(claims) + len(specs), quiet, {task.label: task.expected_seconds for task in tasks})
+    outcomes = run_tasks(tasks, labels, cache, backend, progress, _note, plan(tasks))
     verdicts = {i: verdict_of(o) for i, o in zip(claims, outcomes[: len(claims)], strict=True)}  # type: ignore[arg-type]
     data = {spec.name: outcome for spec, outcome in zip(computed, outcomes[len(claims) :], strict=True)}
     return verdicts, data, progress

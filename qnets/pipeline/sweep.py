@@ -2,7 +2,7 @@
 
 The grid is the product of the values of :data:`AXES` (method, Delta, step size ``a`` with its
 schedule, d, sigma, batch size and seed) on one named problem of
-:func:`simulate.scenarios.named_problem`.  Each point runs ``chains`` chains for ``steps`` steps
+:func:`qnets.simulate.scenarios.named_problem`.  Each point runs ``chains`` chains for ``steps`` steps
 from the corner of the grid-aligned box of radius ``radius`` around ``w*`` and records the
 estimate of ``E[quantity]`` at ``T = steps`` (``gap``: ``F(w_T) - F*``, ``avg_gap``: ``F(w_bar_T) -
 F*``, ``dist2``: ``||w_T - w*||^2``) with its standard error.  Where exact values exist they sit
@@ -10,13 +10,13 @@ next to the estimate:
 
 * ``exact``: SR on a diagonal quadratic with Gaussian noise (``quadratic``, and any other
   diagonal one): E2's exact ``E F(w_T) - F*`` or ``E F(w_bar_T) - F*`` for the same box, start,
-  schedule and ``T`` (:func:`simulate.markov.quadratic.exact_sr_quadratic`), so
+  schedule and ``T`` (:func:`qnets.simulate.markov.quadratic.exact_sr_quadratic`), so
   ``(estimate - exact) / stderr`` is a standard normal up to the CLT;
 * ``floor``: SR on ``quadratic``: E1's small-step floor ``lim_{a -> 0} lim_T E[F - F*]`` on the
-  unbounded grid (:func:`simulate.markov.quadratic.sr_floor_quadratic`), the level that SR's
+  unbounded grid (:func:`qnets.simulate.markov.quadratic.sr_floor_quadratic`), the level that SR's
   error settles at for small constant steps.
 
-Points are :mod:`figures.tasks` tasks: cached under ``OUT/cache`` (an interrupted sweep resumes
+Points are :mod:`qnets.pipeline.tasks` tasks: cached under ``OUT/cache`` (an interrupted sweep resumes
 where it stopped) and run on any :class:`qnets.parallel.Backend`.  Outputs: ``sweep.csv``,
 ``sweep.json`` (strict JSON: NaN and infinities are ``null``) and ``sweep.png`` / ``sweep.pdf``
 (the estimate against one axis, one line per combination of the other varying axes, with the
@@ -34,21 +34,20 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from qnets.figures.cache import Cache
-from qnets.figures.output import write_json
-from qnets.figures.progress import Progress
-from qnets.figures.provenance import code_hash
+
+from qnets import parallel
+from qnets.errors import InputError
 from qnets.figures.style import save
-from qnets.figures.tasks import Failure, run_tasks
+from qnets.output import code_hash, write_json
+from qnets.pipeline.cache import Cache
+from qnets.pipeline.progress import Progress
+from qnets.pipeline.tasks import Failure, run_tasks
 from qnets.simulate import Box, Grid, method_by_name, run, schedule_by_name
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.simulate.monte_carlo import QUANTITIES
 from qnets.simulate.noise import GaussianNoise
 from qnets.simulate.problems import Problem, Quadratic
 from qnets.simulate.scenarios import PROBLEMS, named_problem
-
-from qnets import parallel
-from qnets.errors import InputError
 
 #: The axes of a sweep, in the order of the table's columns.
 AXES = ("method", "delta", "schedule", "lr", "d", "sigma", "batch_size", "seed")
@@ -58,7 +57,7 @@ RESULTS = ("estimate", "stderr", "exact", "floor")
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One point of the grid and the fixed settings of its run (a :mod:`figures.tasks` task)."""
+    """One point of the grid and the fixed settings of its run (a :mod:`qnets.pipeline.tasks` task)."""
 
     problem: str
     method: str

@@ -19,7 +19,7 @@ What the cache guards against, and what it does not:
   recomputes its checksum, with content that passes the schema check, is believed.  Use
   ``--no-cache`` (or delete ``ROOT``) for results you must not take on trust.
 
-Every lookup is recorded in :attr:`Cache.events` (``from cache``, ``computed``, or
+Every lookup is recorded in ``Cache.events`` (``from cache``, ``computed``, or
 ``recomputed: <reason>``) so that the report can say where each result came from.
 """
 
@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from qnets.figures.output import atomic_path, clean_stale_temporaries
+
+from qnets.output import atomic_path, clean_stale_temporaries
 
 KEY_FIELD = "__key__"
 CHECKSUM_FIELD = "__checksum__"

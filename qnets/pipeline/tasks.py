@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from qnets.figures.cache import Arrays, Cache
-from qnets.figures.output import dumps
-from qnets.figures.progress import Progress
-from qnets.figures.provenance import code_hash
-from qnets.figures.spec import FigureSpec
 
 from qnets import parallel
 from qnets.claims.registry import Claim, run_checks
 from qnets.claims.verdict import SEED, Verdict
+from qnets.figures.spec import FigureSpec
+from qnets.output import code_hash, dumps
+from qnets.pipeline.cache import Arrays, Cache
+from qnets.pipeline.progress import Progress
 
 
 class Task(Protocol):
@@ -82,7 +81,7 @@ def run_cached(
 
     ``groups`` (default: one group per task) partitions the task indices: the missing tasks of a
     group run in one backend call, in the group's order, and the groups are submitted in the
-    order given (see :mod:`figures.schedule`).  A group's results come back, and are stored,
+    order given (see :mod:`qnets.pipeline.schedule`).  A group's results come back, and are stored,
     when its last task finishes: an interrupted group is computed again on the next run."""
     descriptions = [task.description for task in tasks]  # once: the key must not change mid-run
     validators = [getattr(task, "validate", None) for task in tasks]  # a task's optional schema check
@@ -143,12 +142,27 @@ class CheckTask:
         return f"check-{self.claim.claim_id}"
 
     @property
+    def label(self) -> str:
+        """How progress lines name the task."""
+        return f"check {self.claim.claim_id}"
+
+    @property
+    def expected_seconds(self) -> float:
+        """The claim's full-size seconds: a scheduling hint (:mod:`qnets.pipeline.schedule`)."""
+        return self.claim.full_seconds
+
+    @property
+    def study(self) -> str | None:
+        """The memoised study the check shares with figures."""
+        return self.claim.study
+
+    @property
     def description(self) -> dict:
         return {"quick": self.quick, "seed": self.seed, "code": code_hash()}
 
     def __call__(self) -> dict[str, np.ndarray]:
         claims = {self.claim.claim_id: self.claim}
-        verdict = run_checks([self.claim.claim_id], self.quick, claims, self.seed)[0]
+        (verdict,) = run_checks([self.claim.claim_id], self.quick, claims, self.seed)
         return {"verdict": np.array(dumps(verdict.as_dict(), indent=None))}
 
     @staticmethod
@@ -201,6 +215,21 @@ class FigureDataTask:
     @property
     def name(self) -> str:
         return f"figure-{self.spec.name}"
+
+    @property
+    def label(self) -> str:
+        """How progress lines name the task."""
+        return f"figure {self.spec.name}"
+
+    @property
+    def expected_seconds(self) -> float:
+        """The figure's full-size seconds: a scheduling hint (:mod:`qnets.pipeline.schedule`)."""
+        return self.spec.full_seconds
+
+    @property
+    def study(self) -> str | None:
+        """The memoised study the computation shares with claim checks."""
+        return self.spec.study
 
     @property
     def description(self) -> dict:

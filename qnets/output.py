@@ -1,4 +1,6 @@
-"""Output files: checked output directories, atomic writes and strict JSON.
+"""What every command writes, and what it records about where a result came from.
+
+Output files: checked output directories, atomic writes and strict JSON.
 
 * :func:`prepare_output_dir` checks, before any work, that a directory exists or can be
   created, is a directory and is writable (by creating and removing a probe file); otherwise
@@ -15,12 +17,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import platform
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from importlib import import_module, metadata
 from pathlib import Path
 
 import numpy as np
@@ -131,3 +139,69 @@ def dumps(value: object, indent: int | None = 2, sort_keys: bool = False) -> str
 def write_json(path: Path | str, value: object, sort_keys: bool = False) -> None:
     """Write :func:`dumps` of ``value`` to ``path`` atomically."""
     write_text(path, dumps(value, sort_keys=sort_keys) + "\n")
+
+
+#: The packages whose versions a report's Environment section lists.
+PACKAGES = ("numpy", "scipy", "sympy", "cvxpy", "matplotlib", "scikit-learn", "hypothesis", "dask", "distributed")
+#: The subpackages whose sources determine every result (the cache keys' code hash).
+RESULT_PACKAGES = ("qnets.simulate", "qnets.theory", "qnets.claims", "qnets.figures")
+
+
+def _package_folder(name: str) -> Path:
+    """The folder of the (imported) package ``name``: a checkout's top-level folder or site-packages."""
+    return Path(import_module(name).__file__ or "").resolve().parent
+
+
+@cache
+def code_hash() -> str:
+    """SHA-256 over the sources of the packages of :data:`RESULT_PACKAGES` (cache keys), each file
+    named by its path inside its package."""
+    digest = hashlib.sha256()
+    for package in RESULT_PACKAGES:
+        folder = _package_folder(package)
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(f"{package}/{path.relative_to(folder)}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def package_version() -> str:
+    """The installed ``qnets`` version (``unknown`` if not installed)."""
+    try:
+        return metadata.version("qnets")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@cache
+def git_commit() -> str | None:
+    """``git rev-parse HEAD`` of the source tree, or None outside a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(_package_folder("qnets")), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def environment() -> dict[str, object]:
+    """Versions, platform and core count, for reports and sidecars."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "qnets": package_version(),
+        "git_commit": git_commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cores": os.cpu_count(),
+        "packages": versions,
+    }

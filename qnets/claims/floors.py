@@ -34,49 +34,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
+from qnets.claims.bounds import bound_value, constants_of, floor_only
 from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
 from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, inverse_sqrt, inverse_time
 from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.simulate.problems.base import StronglyConvexProblem
 from qnets.theory.bound import Bound
-from qnets.theory.symbols import T
 
 #: Round-off allowance of the exact (float64) propagations: far below every compared gap.
 EXACT_MARGIN = 1e-9
-
-
-def bound_value(bound: Bound, constants: dict[str, float], steps: int | None) -> float:
-    """``bound.expr`` at ``constants`` and ``T = steps``; ``steps=None`` is the limit ``T -> infinity``."""
-    expr = sp.limit(bound.expr, T, sp.oo) if steps is None else bound.expr
-    numbers = {s.name: constants[s.name] for s in expr.free_symbols if s.name != "T"}
-    if steps is not None and T in expr.free_symbols:
-        numbers["T"] = steps
-    return bound.evaluate(expr, **numbers) if expr.free_symbols else float(expr)
-
-
-def bound_curve(bound: Bound, constants: dict[str, float], steps: np.ndarray) -> np.ndarray:
-    """``bound.expr`` at ``constants`` for every ``T`` in ``steps`` (one compiled evaluation)."""
-    fixed = {s: constants[s.name] for s in bound.expr.free_symbols if s.name != "T"}
-    return np.broadcast_to(
-        sp.lambdify(T, bound.expr.subs(fixed), "numpy")(np.asarray(steps, dtype=float)), np.shape(steps)
-    )
-
-
-def problem_constants(problem: StronglyConvexProblem, box: Box, grid: Grid, c: float | None = None) -> dict[str, float]:
-    """The constants of the convex bounds for ``problem`` on ``box`` and ``grid``."""
-    constants = {
-        "G": problem.G(box),
-        "D": problem.D(box),
-        "mu": problem.mu,
-        "L": problem.L,
-        "L2": problem.L2,
-        "d": problem.d,
-        "Delta": grid.delta,
-    }
-    return {**constants, "c": c} if c is not None else constants
 
 
 @dataclass(frozen=True)
@@ -126,7 +94,7 @@ def sr_strongly_convex_instance(bound: Bound, steps: int) -> FloorTest:
     exact = float(exact_sr_quadratic(problem, grid, box, inverse_time(problem.mu), steps).averaged[-1])
     e1 = sr_floor_quadratic(problem.mu, 1.0, grid.delta).gap
     label = f"exact E2 instance (d=1, Delta=0.5, sigma=1, W=[-1,1], T={steps})"
-    constants = problem_constants(problem, box, grid)
+    constants = constants_of(problem, box, grid)
     return _floor_test(bound, constants, steps, label, (exact, exact), ("E1 exact floor", e1))
 
 
@@ -142,7 +110,7 @@ def _floor_test(
     """The :class:`FloorTest` of an instance with ``(upper, lower)`` estimates of its error and an
     exact limit error ``limit = (name, value)``, against ``bound`` at ``constants`` and ``T = steps``
     (``None``: the limit ``T -> infinity``); tightness is the limit error over the floor."""
-    floor = bound_value(_floor_only(bound), constants, steps)
+    floor = bound_value(floor_only(bound), constants, steps)
     name, value = limit
     return FloorTest(
         label,
@@ -154,11 +122,6 @@ def _floor_test(
         value / floor if floor > 0 else math.inf,
         f"{name} {value:.4g} against the bound's floor {floor:.4g}",
     )
-
-
-def _floor_only(bound: Bound) -> Bound:
-    """A bound whose expression is ``bound``'s floor term."""
-    return Bound(bound.name, bound.claim_id, bound.quantity, bound.assumptions, bound.floor, ())
 
 
 def exact_sr_laws(
@@ -232,6 +195,18 @@ def bc_limit_instance(
     smallest_singular_value = float(np.linalg.svd(jacobian, compute_uv=False).min())
     lower = float(gradient @ gradient) / (2 * problem.L)
     margin = max(float(np.linalg.norm(gradient)) * residual / smallest_singular_value, 1e-15)
-    constants = problem_constants(problem, box, grid, c)
+    constants = constants_of(problem, box, grid, c)
     label = f"BC limit point (T -> infinity, Delta={grid.delta:g})"
     return _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
+
+
+#: The grid spacing of C5's and C6's limit-point instance: coarse, so that BC's limit gap is far
+#: above the root solver's residual.
+BC_LIMIT_DELTA = 0.4
+
+
+def bc_coarse_limit_instance(bound: Bound, problem: StronglyConvexProblem, c: float | None = None) -> FloorTest:
+    """C5/C6's necessity instance: :func:`bc_limit_instance` at ``Delta = BC_LIMIT_DELTA`` on the
+    grid-aligned box of radius 1 around ``w*``."""
+    grid = Grid(BC_LIMIT_DELTA)
+    return bc_limit_instance(bound, problem, grid, Box.around(problem.w_star, 1.0, grid), c)

@@ -6,11 +6,10 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qnets.figures.build import BuiltFigure
-from qnets.figures.cache import CacheEvent
-from qnets.figures.output import write_text
-
 from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER, Verdict
+from qnets.figures.build import BuiltFigure
+from qnets.output import write_text
+from qnets.pipeline.cache import CacheEvent
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""How ``reproduce`` orders and groups its tasks: longest first, and tasks that share work together.
+
+Neither changes a result (each task depends only on its own parameters and seed); both only
+shorten the wall time on a pool of workers.  Both read what they need from the tasks
+(:class:`ScheduledTask`): a claim's or figure's ``full_seconds`` and ``study``, declared in its
+own module.
+
+* Longest first: the tasks start in decreasing order of their expected seconds, so that no long
+  task starts late and runs alone at the end while the other workers idle.  The same numbers
+  weight the estimate of the time left (:class:`qnets.pipeline.progress.Progress`).
+* Shared work: tasks that name the same ``study`` call the same memoised study of
+  :mod:`qnets.simulate.nets.studies`, which each process computes once per ``(sizes, seed)``
+  (``functools.cache``).  Run in one process, one after another, they pay for the study once;
+  on separate workers each would compute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class ScheduledTask(Protocol):
+    """What the schedule reads of a task."""
+
+    @property
+    def expected_seconds(self) -> float: ...
+
+    @property
+    def study(self) -> str | None: ...
+
+
+def plan(tasks: Sequence[ScheduledTask]) -> list[list[int]]:
+    """The tasks as groups of indices: each group runs in one process, in order, and the groups
+    are listed longest first (a group's expected seconds are its members' sum).
+
+    Every index appears exactly once; tasks naming the same study form one group, in task order,
+    and every other task is a group of one."""
+    by_study: dict[str, list[int]] = {}
+    groups: list[list[int]] = []
+    for index, task in enumerate(tasks):
+        if task.study is None:
+            groups.append([index])
+        elif task.study in by_study:
+            by_study[task.study].append(index)
+        else:
+            by_study[task.study] = [index]
+            groups.append(by_study[task.study])
+    return sorted(groups, key=lambda group: (-sum(tasks[index].expected_seconds for index in group), min(group)))

@@ -1,0 +1,40 @@
+"""C3: its check holds at its seed and at other seeds, and FAILS under each bug of its catalogue."""
+
+from __future__ import annotations
+
+import pytest
+from claim_testing import SEEDS, assert_fails_without_floor, assert_holds
+
+from qnets.claims import c3, instances
+from qnets.claims.verdict import SEED, Verdict
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_c3_check_holds_at_every_seed(seed):
+    assert_holds("C3", seed)
+
+
+def test_c3_check_catches_the_floor_removed():
+    """The exact E2 instance's averaged error stays near half of SR's stationary floor."""
+    assert_fails_without_floor(c3)
+
+
+@pytest.mark.parametrize("sizes", [c3.SIZES.quick.sweep, c3.SIZES.full.sweep], ids=["quick", "full"])
+def test_c3_c4_sweep_cases_draw_independent_streams_and_full_cases_share_one_budget(monkeypatch, sizes):
+    """Each sweep case gets its own seed, and at full size chains x d is the same for every case."""
+    calls = []
+
+    def recording(claim_id, bound, problem, method, schedule, steps, chains, box, key, seed):
+        calls.append((problem.d, chains, seed))
+        return Verdict(claim_id, True, 0.0, 1.0, 0.0, "recorded", {})
+
+    monkeypatch.setattr(instances, "simulate_against_bound", recording)
+    instances.sr_sweep("C3", c3.BOUND, lambda problem: None, sizes, SEED)
+    seeds = [seed for _, _, seed in calls]
+    assert len(set(seeds)) == len(seeds) == len(instances.sweep_cases(sizes))
+    # and no case of one root seed reuses a stream of another root seed's cases
+    neighbours = {instances.case_seed(root, case) for root in (SEED - 1, SEED + 1) for case in range(len(seeds))}
+    assert not neighbours & set(seeds)
+    budgets = {d * chains for d, chains, _ in calls}
+    expected = {200 * d for d, _, _ in calls} if sizes.chains else {sizes.coordinate_chains}
+    assert budgets == expected

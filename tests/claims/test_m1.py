@@ -1,0 +1,25 @@
+"""M1: its check holds at its seed and at other seeds, and FAILS under each bug of its catalogue."""
+
+from __future__ import annotations
+
+import pytest
+from claim_testing import SEEDS, assert_holds, scale_kernel_drift, scale_simulated_noise
+from qnets.simulate import GaussianNoise
+
+from qnets.claims import m1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_m1_check_holds_at_every_seed(seed):
+    assert_holds("M1", seed)
+
+
+def test_m1_check_catches_kernel_drift_scaled(monkeypatch):
+    """The exact kernel's drift is 1.25 times the simulator's."""
+    scale_kernel_drift(monkeypatch, 1.25)
+    assert not m1.check().holds
+
+
+def test_m1_check_catches_simulation_noise_scaled(monkeypatch):
+    scale_simulated_noise(monkeypatch, GaussianNoise, 1.3)
+    assert not m1.check().holds
