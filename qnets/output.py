@@ -6,8 +6,9 @@ Output files: checked output directories, atomic writes and strict JSON.
   created, is a directory and is writable (by creating and removing a probe file); otherwise
   it raises :class:`~qnets.errors.InputError` naming the option.
 * :func:`atomic_path` yields a temporary path beside the target; the target is replaced by it
-  (``os.replace``, atomic on one file system) only when the block finishes, so a crash or a
-  Ctrl-C never leaves a half-written final file.  Temporary names carry the writer's process
+  (``os.replace``, atomic on one file system) only when the block finishes, so a crash, a full
+  disk or a Ctrl-C never leaves a half-written final file (a failed write is a
+  :class:`~qnets.errors.WriteError` naming the file).  Temporary names carry the writer's process
   id (``.NAME.tmp-PID.EXT``), so :func:`clean_stale_temporaries` can remove the leftovers of
   processes that were killed, and never those of a live writer.
 * :func:`dumps` is the one JSON writer of the toolkit: NaN and infinities become ``null``,
@@ -26,14 +27,14 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from importlib import import_module, metadata
 from pathlib import Path
 
 import numpy as np
 
-from qnets.errors import InputError
+from qnets.errors import InputError, WriteError
 
 #: ``.NAME.tmp-PID.EXT``: the temporary files of :func:`atomic_path`.
 TEMPORARY = re.compile(r"^\..*\.tmp-(?P<pid>\d+)(\.[^.]*)?$")
@@ -46,21 +47,24 @@ def prepare_output_dir(path: Path | str, option: str = "--out") -> Path:
     Raises
     ------
     InputError
-        Naming ``option``: ``path`` is a file, lies below a file, cannot be created, or is
-        not writable.
+        Naming ``option``: ``path`` is empty, is a file, lies below a file, is too long, cannot be
+        created, or is not writable (a read-only or pseudo file system).
     """
+    if not str(path).strip():
+        raise InputError(f"{option} is empty; give a directory such as qnets-output")
     path = Path(path)
-    for parent in [path, *path.parents]:
-        if parent.exists() and not parent.is_dir():
-            where = "is a file" if parent == path else f"lies below the file {parent}"
-            raise InputError(f"{option} {path} {where}; give a directory")
     try:
+        for parent in [path, *path.parents]:
+            if parent.exists() and not parent.is_dir():
+                where = "is a file" if parent == path else f"lies below the file {parent}"
+                raise InputError(f"{option} {path} {where}; give a directory")
         path.mkdir(parents=True, exist_ok=True)
         probe = path / f".write-probe.tmp-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
-        raise InputError(f"{option} {path} is not a writable directory ({error.strerror or error})") from None
+        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:40]}...{str(path)[-20:]}"
+        raise InputError(f"{option} {shown} is not a writable directory ({error.strerror or error})") from None
     clean_stale_temporaries(path)
     return path
 
@@ -72,14 +76,20 @@ def temporary_path(path: Path) -> Path:
 
 @contextmanager
 def atomic_path(path: Path | str) -> Iterator[Path]:
-    """Yield a temporary path; on success it replaces ``path``, on any exception it is removed."""
+    """Yield a temporary path; on success it replaces ``path``, on any exception it is removed.
+
+    A write that fails (``OSError``: a full disk, a file system gone read-only) becomes a
+    :class:`~qnets.errors.WriteError` naming ``path`` and the cause."""
     path = Path(path)
     temporary = temporary_path(path)
     try:
         yield temporary
         os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
+    except BaseException as error:
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and not isinstance(error, WriteError):
+            raise WriteError(f"could not write {path} ({error.strerror or error})") from None
         raise
 
 

@@ -13,22 +13,32 @@ tasks finish; ``map`` returns them in the order of the items.
   them again; elsewhere they are spawned.  Each worker limits BLAS and OpenMP to one thread
   (``threadpoolctl``), so ``N`` workers use ``N`` cores and no more, and its own nested maps
   run serially.
-* ``Backend(scheduler="tcp://host:8786")``: the tasks go to a ``dask.distributed`` cluster (the
-  extra ``qnets[distributed]``); each task runs with one BLAS thread.  A scheduler that cannot
-  be reached within ``CONNECT_TIMEOUT`` seconds raises :class:`~qnets.errors.InputError`
-  naming ``--scheduler``.
+* ``Backend(scheduler="tls://host:8786", tls=TLSFiles(...))``: the tasks go to a
+  ``dask.distributed`` cluster (the extra ``qnets[distributed]``; :mod:`qnets.cluster`: addresses,
+  TLS and a lost cluster); each task runs with one BLAS thread.  A scheduler that cannot be
+  reached within ``CONNECT_TIMEOUT`` seconds raises :class:`~qnets.errors.InputError` naming
+  ``--scheduler``.
 
-The command line builds its backend with :func:`from_options` (``--jobs``, default all cores;
-``--scheduler`` or the environment variable ``QNETS_SCHEDULER``) and installs it with
-:func:`using`, so code deep inside (the Monte Carlo runner) finds it with :func:`current`.
+Workers never outlive their parent: each local worker asks the kernel for ``SIGKILL`` when its
+parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``) and a watchdog thread ends it within
+``ORPHAN_POLL_SECONDS`` if its parent changes (any platform), so a ``kill -9`` of the command leaves
+no process behind.
+
+The command line builds its backend with :func:`from_options` (``--jobs``, default all cores
+and at most what ``--max-memory`` allows at :data:`WORKER_BYTES` a worker; ``--scheduler`` or
+the environment variable ``QNETS_SCHEDULER``; the TLS files) and checks it with
+:meth:`Backend.probe` before it creates anything.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import signal
-import socket
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -38,12 +48,19 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from qnets import cluster
+from qnets.cluster import CONNECT_TIMEOUT, SCHEDULER_ENV, TLSFiles
 from qnets.errors import InputError
 
-#: The environment variable read when ``--scheduler`` is not given.
-SCHEDULER_ENV = "QNETS_SCHEDULER"
-#: Seconds to wait for a Dask scheduler before giving up.
-CONNECT_TIMEOUT = 3.0
+#: Peak resident memory of one local worker process beyond what it shares with its parent
+#: (measured: 140-210 MB for a worker of reproduce), used to cap ``--jobs`` by ``--max-memory``.
+WORKER_BYTES = 256 * 2**20
+#: Seconds between two looks of a worker's watchdog at its parent.
+ORPHAN_POLL_SECONDS = 0.5
+#: ``prctl`` option that delivers a signal to a process when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+__all__ = ["CONNECT_TIMEOUT", "SCHEDULER_ENV", "SERIAL", "Backend", "TLSFiles", "from_options"]
 
 #: ``on_result(index, result, seconds)``: called in this process as each task finishes.
 ResultCallback = Callable[[int, Any, float], None]
@@ -80,12 +97,21 @@ class Backend:
 
     jobs: int = 1
     scheduler: str | None = None
+    tls: TLSFiles | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
             raise InputError(f"--jobs must be an integer >= 1, got {self.jobs!r}")
-        if self.scheduler is not None and not self.scheduler.strip():
-            raise InputError("--scheduler must be a Dask scheduler address such as tcp://host:8786, got ''")
+        if self.scheduler is not None:
+            cluster.check_address(self.scheduler, self.tls)
+        elif self.tls is not None:
+            raise InputError("--tls-ca, --tls-cert and --tls-key need a tls:// --scheduler")
+
+    def probe(self) -> None:
+        """Reach the scheduler once (an InputError naming ``--scheduler`` if it does not answer or
+        refuses the certificate), so that a command fails before it creates anything."""
+        if self.scheduler is not None:
+            cluster.connect(self.scheduler, self.tls).close(timeout=CONNECT_TIMEOUT)
 
     @property
     def description(self) -> str:
@@ -108,7 +134,7 @@ class Backend:
                 on_result(index, *outcome)
 
         if self.scheduler is not None:
-            _map_on_dask(self.scheduler, _Timed(function, one_thread=True), items, collect)
+            cluster.map_on_cluster(self.scheduler, self.tls, _Timed(function, one_thread=True), items, collect)
         elif self.jobs == 1 or len(items) <= 1:
             for index, item in enumerate(items):
                 collect(index, _Timed(function)(item))
@@ -137,19 +163,52 @@ def using(backend: Backend) -> Iterator[Backend]:
         _current = previous
 
 
-def from_options(jobs: int | None, scheduler: str | None) -> Backend:
-    """The backend of ``--jobs`` (None: all cores) and ``--scheduler`` (None: ``$QNETS_SCHEDULER``,
-    if set, else local)."""
+def from_options(
+    jobs: int | None, scheduler: str | None, tls: TLSFiles | None = None, max_memory: float = float("inf")
+) -> Backend:
+    """The backend of ``--jobs`` (None: all cores), capped at ``max_memory // WORKER_BYTES`` local
+    workers with a line on stderr saying so, and ``--scheduler`` (None: ``$QNETS_SCHEDULER``, if
+    set, else local) with the TLS files ``tls``."""
     address = scheduler if scheduler is not None else os.environ.get(SCHEDULER_ENV) or None
-    return Backend(available_cores() if jobs is None else jobs, address)
+    wanted = available_cores() if jobs is None else jobs
+    allowed = max(1, int(min(max_memory / WORKER_BYTES, sys.maxsize)))
+    if address is None and isinstance(wanted, int) and not isinstance(wanted, bool) and wanted > allowed:
+        print(
+            f"qnets: --jobs {wanted} capped at {allowed}: each worker may need {WORKER_BYTES // 2**20} MiB "
+            f"and --max-memory allows {allowed} of them",
+            file=sys.stderr,
+        )
+        wanted = allowed
+    return Backend(wanted, address, tls)
+
+
+def _die_with_parent() -> None:
+    """End this worker when its parent dies: the kernel's parent-death signal where there is one
+    (Linux), and a watchdog thread that exits when the parent changes (everywhere)."""
+    parent = os.getppid()
+    libc = ctypes.util.find_library("c")
+    if sys.platform.startswith("linux") and libc:
+        ctypes.CDLL(libc, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qnets-orphan-watchdog", daemon=True).start()
 
 
 def _start_worker() -> None:
-    """Process-pool initializer: one BLAS/OpenMP thread, nested maps run serially, and Ctrl-C is
-    left to the main process (which stops the workers)."""
+    """Process-pool initializer: die with the parent, one BLAS/OpenMP thread, nested maps run
+    serially, and Ctrl-C, SIGTERM and SIGHUP are left to the main process (which stops the workers)."""
     global _current
+    _die_with_parent()
     _current = SERIAL
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the whole group: the parent acts on it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handlers, inherited by fork
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = "1"
     threadpool_limits(limits=1)
@@ -170,55 +229,8 @@ def _map_on_processes(
         processes = list((pool._processes or {}).values())  # the executor has no public way to stop them
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
-            process.terminate()
+            process.kill()
+        for process in processes:
+            process.join(timeout=2.0)
         raise
     pool.shutdown()
-
-
-def _connect(address: str) -> Any:
-    """A ``distributed.Client`` of the scheduler at ``address``, or an InputError naming ``--scheduler``.
-
-    A TCP address is first probed with a plain socket, so a refused or unreachable scheduler is
-    reported within ``CONNECT_TIMEOUT`` seconds.
-    """
-    try:
-        from distributed import Client
-        from distributed.comm.addressing import parse_address, parse_host_port
-    except ImportError:
-        raise InputError(
-            "--scheduler needs dask.distributed: install the extra with pip install 'qnets[distributed]'"
-        ) from None
-    try:
-        scheme, location = parse_address(address)
-        host, port = parse_host_port(location) if scheme in ("tcp", "tls") else (None, None)
-    except ValueError as error:
-        raise InputError(
-            f"--scheduler {address!r} is not a Dask scheduler address such as tcp://host:8786 ({error})"
-        ) from None
-    unreachable = (
-        f"--scheduler {address}: no Dask scheduler answered within {CONNECT_TIMEOUT:.0f} s; start one with "
-        f"`dask scheduler`, or drop --scheduler (and unset {SCHEDULER_ENV}) to run locally"
-    )
-    if host is not None and port is not None:
-        try:
-            socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
-        except OSError:
-            raise InputError(unreachable) from None
-    try:
-        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except Exception as error:  # whatever answered is not a usable scheduler
-        raise InputError(f"{unreachable} ({type(error).__name__})") from None
-
-
-def _map_on_dask(address: str, task: _Timed, items: list, collect: Callable[[int, tuple[Any, float]], None]) -> None:
-    from distributed import as_completed
-
-    with _connect(address) as client, client.as_current():
-        futures = client.map(task, items, pure=False)
-        index = {future.key: position for position, future in enumerate(futures)}
-        try:
-            for future in as_completed(futures):
-                collect(index[future.key], future.result())
-        except BaseException:
-            client.cancel(futures)
-            raise

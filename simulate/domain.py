@@ -16,6 +16,10 @@ from qnets.simulate.grid import Grid
 
 from qnets.errors import InputError, InputTypeError
 
+#: The largest lattice index a grid-aligned box may reach: integers up to it are exact in float64
+#: with a fractional part still resolved.
+LATTICE_RESOLUTION = 2.0**52
+
 
 @dataclass(frozen=True, eq=False)
 class Box:
@@ -54,13 +58,20 @@ class Box:
         """The smallest grid-aligned box containing ``w_star + [-radius, radius]^d``.
 
         Raises :class:`InputError` naming ``radius`` and ``grid`` when the box's bounds would
-        overflow float64.
+        overflow float64, when ``radius`` is below float64's resolution at ``w_star`` (``w* + radius
+        == w*``), or when the box's lattice indices ``(w* +- radius)/delta`` exceed ``2^52`` (the grid
+        spacing is below float64's resolution at the box: rounding to it loses its meaning).
         """
         w_star = _validate.finite_array("w_star", w_star, ndim=1)
         radius = _validate.positive("radius", radius)
         if not isinstance(grid, Grid):
             raise InputTypeError(f"grid must be a Grid, got {type(grid).__name__}")
         a, delta = grid.anchor, grid.delta
+        if np.any(w_star + radius == w_star):
+            raise InputError(
+                f"radius={radius:g} is below float64's resolution at w_star (max |w*| = "
+                f"{float(np.max(np.abs(w_star))):g}); use a radius of at least {float(np.max(np.spacing(w_star))):.3g}"
+            )
         with np.errstate(over="ignore", invalid="ignore"):
             lo = a + delta * np.floor((w_star - radius - a) / delta)
             hi = a + delta * np.ceil((w_star + radius - a) / delta)
@@ -69,6 +80,13 @@ class Box:
             raise InputError(
                 f"the grid-aligned box around w_star with radius={radius:g} and grid delta={delta:g} "
                 "overflows float64; use a smaller radius or delta"
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            reach = float(np.max(np.abs(w_star - a) + radius)) / delta
+        if not reach <= LATTICE_RESOLUTION:
+            raise InputError(
+                f"grid delta={delta:g} is below float64's resolution at the box around w_star with radius={radius:g}: "
+                f"its lattice indices reach {reach:.3g} > 2^52; use a larger delta or a smaller radius"
             )
         if grid.lo is not None:
             lo = np.maximum(lo, grid.lo)

@@ -131,9 +131,11 @@ def test_running_out_of_memory_is_one_line_and_exit_2(capsys, monkeypatch):
         raise MemoryError
 
     monkeypatch.setattr(qnets.cli.simulate, "run_command", exhausted)
-    assert main(["simulate", "--max-memory", "unlimited"]) == 2
+    assert main(["simulate", "--max-memory", "unlimited", "--chains", "300"]) == 2
     assert (
-        capsys.readouterr().err == "qnets simulate: error: out of memory; use smaller sizes (or a lower --max-memory)\n"
+        capsys.readouterr().err
+        == "qnets simulate: error: out of memory with --chains 300 --steps 2000 --batch-size 1; use smaller "
+        "values\n"
     )
 
 
@@ -191,7 +193,7 @@ def test_check_where_prints_one_kind_and_path_per_line(capsys):
 
 
 def test_check_accepts_lower_case_ids_runs_a_repeated_id_once_and_suggests_a_close_one(capsys):
-    assert main(["check", "e3", "E3", "--json"]) == 0
+    assert main(["check", "e3", "E3", "--json", "--quiet"]) == 0
     captured = capsys.readouterr()
     assert [v["claim_id"] for v in json.loads(captured.out)] == ["E3"]
     assert captured.err == "qnets check: claim E3 given 2 times; it is checked once\n"

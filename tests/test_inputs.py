@@ -43,11 +43,11 @@ def one_line_error(capsys: pytest.CaptureFixture, argv: list[str]) -> str:
 #: (argv, text the one-line error must contain): the refused inputs of the issue.
 REFUSED = [
     # sizes: refused before allocation, naming the options, the estimate and the limit
-    (["simulate", "--d", "10000000"], "--d 10000000 --chains 200 need about"),
+    (["simulate", "--d", "10000000"], "--d 10000000 --chains 200 --steps 2000 need about"),
     (["simulate", "--problem", "least-squares", "--d", "100000"], "--problem least-squares --d 100000"),
-    (["simulate", "--chains", "1000000000"], "--chains 1000000000 need about"),
+    (["simulate", "--chains", "1000000000"], "--chains 1000000000 --steps 2000 need about"),
     (["simulate", "--problem", "logistic", "--d", "2000"], "above --max-memory 4 GiB"),
-    (["bench", "--d", "10000000"], "--d 10000000 need about"),
+    (["bench", "--d", "10000000"], "--d 10000000 --steps 30 need about"),
     (["markov", "--delta", "1e-12"], "--delta 1e-12 with --half-width 2 gives 4000000000001 states"),
     (["markov", "--problem", "multiwell", "--delta", "0.01"], "gives 160801 states"),
     # silent inf and NaN
@@ -330,7 +330,10 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     argv = ["reproduce", "--out", str(tmp_path), "--quiet", "--jobs", "1"]  # the fake checks cannot be pickled
     assert main(argv) == 130
     captured = capsys.readouterr()
-    assert captured.err == "qnets reproduce: interrupted; re-run to resume from the cache\n"
+    assert captured.err == (
+        f"qnets reproduce: interrupted; the tasks that finished are in {tmp_path}/cache: re-run the same command to "
+        "resume\n"
+    )
     assert not list(tmp_path.rglob("*.tmp-*")) and not (tmp_path / "verdicts.json").exists()
     assert not (tmp_path / "report.md").exists() and len(list((tmp_path / "cache").glob("check-*.npz"))) == 2
     monkeypatch.undo()

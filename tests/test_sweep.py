@@ -70,13 +70,13 @@ def test_sweep_resumes_from_the_cache_after_an_interrupt(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--delta", "-0.1"], "--delta values must be finite and > 0"),
-        (["--chains", "1"], "--chains must be >= 2"),
+        (["--delta", "-0.1"], "argument --delta: must be a finite number > 0, got '-0.1'"),
+        (["--chains", "1"], "argument --chains: must be an integer in [2, "),
         (["--method", "adam"], "method"),
-        (["--quantity", "loss"], "--quantity must be one of"),
-        (["--x", "colour"], "--x must be one of"),
+        (["--quantity", "loss"], "argument --quantity: invalid choice: 'loss'"),
+        (["--x", "colour"], "argument --x: invalid choice: 'colour'"),
         (["--problem", "double-well", "--d", "2"], "fixed dimension"),
-        (["--jobs", "0"], "--jobs must be an integer >= 1"),
+        (["--jobs", "0"], "argument --jobs: must be an integer in [1, 4096], got 0"),
     ],
 )
 def test_sweep_reports_bad_input_in_one_line_and_exits_2(capsys, tmp_path, argv, message):

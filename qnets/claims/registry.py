@@ -68,14 +68,16 @@ def run_checks(
     claims: dict[str, Claim] | None = None,
     seed: int = SEED,
     backend: parallel.Backend = parallel.SERIAL,
+    on_result: parallel.ResultCallback | None = None,
 ) -> list[Verdict]:
     """Run the checks of ``ids`` (all when None) from ``claims`` (default :data:`CLAIMS`) with the
     root seed ``seed`` of their Monte Carlo runs, as independent tasks on ``backend``; an
     unexpected error becomes a failing verdict.  Each verdict records the seed its check used
-    (None for exact checks) and the sizes it ran at."""
+    (None for exact checks) and the sizes it ran at.  ``on_result(index, verdict, seconds)`` sees
+    each verdict as it arrives (progress lines)."""
     claims = CLAIMS if claims is None else claims
     ids = ids if ids else list(claims)
     unknown = [i for i in ids if i not in claims]
     if unknown:
         raise InputError(f"unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims)}")
-    return backend.map(_CheckRun(quick, seed), [claims[claim_id] for claim_id in ids])
+    return backend.map(_CheckRun(quick, seed), [claims[claim_id] for claim_id in ids], on_result)

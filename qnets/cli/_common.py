@@ -8,8 +8,9 @@ user typed:
   repeated in an ``append`` option;
 * :func:`real` and :func:`whole` parse finite numbers in a range and integers (``2.5`` is not
   an integer); :func:`memory_size` parses ``--max-memory``;
-* :func:`check_memory` compares a command's memory estimate with ``--max-memory`` before any
-  large allocation and refuses in one line naming the options, the estimate and the limit.
+* :func:`check_cost` compares a command's estimates (:class:`qnets.simulate.budget.Cost`) with
+  ``--max-memory`` and ``--max-work`` before any large allocation and refuses in one line naming
+  the options, the estimate and the limit.
 """
 
 from __future__ import annotations
@@ -26,9 +27,25 @@ from typing import NoReturn
 from qnets import parallel
 from qnets.errors import InputError
 from qnets.simulate._validate import MAX_EXACT_INTEGER, format_bytes
+from qnets.simulate.budget import Cost, format_seconds
 
 #: ``--max-memory`` when not given: well below the 24 GiB of the reference machine.
 DEFAULT_MAX_MEMORY = "4GiB"
+#: ``--max-work`` when not given: about an hour of the reference machine (2 cores).
+DEFAULT_MAX_WORK = "1h"
+#: Seconds per unit of ``--max-work``.
+DURATIONS = {
+    "": 1,
+    "s": 1,
+    "sec": 1,
+    "min": 60,
+    "m": 60,
+    "h": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "days": 86400,
+}
 UNITS = {"": 1, "b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
@@ -59,6 +76,11 @@ class AppendDistinct(argparse._AppendAction):
         if values in (getattr(namespace, self.dest, None) or []):
             raise argparse.ArgumentError(self, f"value {values!r} given twice")
         super().__call__(parser, namespace, values, option_string)
+
+
+def given(args: argparse.Namespace, dest: str) -> bool:
+    """Whether the option stored in ``dest`` was given on the command line (not left at its default)."""
+    return dest in vars(args).get("_given", set())
 
 
 def _mark_given(action: argparse.Action, namespace: argparse.Namespace) -> None:
@@ -138,31 +160,59 @@ def memory_size(text: str) -> float:
     return value
 
 
+def duration(text: str) -> float:
+    """``--max-work``: seconds of the reference machine, with an optional unit (``90``, ``30min``,
+    ``2h``, ``1d``), or ``unlimited``."""
+    if text.strip().lower() in ("unlimited", "none"):
+        return math.inf
+    match = re.fullmatch(r"\s*([0-9.eE+]+)\s*([a-zA-Z]*)\s*", text)
+    try:
+        value = float(match[1]) * DURATIONS[match[2].lower()] if match else math.nan
+    except (ValueError, KeyError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"must be a duration such as 600, 30min, 2h or 1d, or 'unlimited'; got {text!r}"
+        )
+    return value
+
+
 def add_memory_option(parser: argparse.ArgumentParser) -> None:
-    """``--max-memory``: the budget every memory estimate is checked against."""
+    """``--max-memory`` and ``--max-work``: the budgets every estimate is checked against."""
     parser.add_argument(
         "--max-memory",
         type=memory_size,
         default=memory_size(DEFAULT_MAX_MEMORY),
         metavar="SIZE",
-        help=f"refuse runs estimated to need more memory than this (default {DEFAULT_MAX_MEMORY}); "
-        "give a larger size, or 'unlimited', to go past it on purpose",
+        help=f"refuse runs estimated to need more memory than this (default {DEFAULT_MAX_MEMORY}; it also caps "
+        "--jobs); give a larger size, or 'unlimited', to go past it on purpose",
+    )
+    parser.add_argument(
+        "--max-work",
+        type=duration,
+        default=duration(DEFAULT_MAX_WORK),
+        metavar="TIME",
+        help=f"refuse runs estimated to take longer than this on a 2-core machine (default {DEFAULT_MAX_WORK}); "
+        "give a longer time such as 10h, or 'unlimited', to go past it on purpose",
     )
 
 
-def check_memory(parts: dict[str, float], limit: float, options: str) -> None:
-    """Refuse, in one line, when the estimate ``sum(parts)`` exceeds ``limit`` (``--max-memory``).
-
-    ``parts`` maps what is allocated to its bytes; ``options`` names the options that set the
-    sizes (``"--chains 1000000000 --d 10"``).
-    """
-    total = sum(parts.values())
-    if total > limit:
-        largest = max(parts, key=parts.__getitem__)
-        enough = format_bytes(1.25 * total).replace(" ", "")
+def check_cost(cost: Cost, args: argparse.Namespace, options: str) -> None:
+    """Refuse, in one line, when ``cost`` exceeds ``--max-memory`` or ``--max-work`` of ``args``;
+    ``options`` names the options that set the sizes (``"--chains 1000000000 --d 10"``)."""
+    if cost.bytes > args.max_memory:
+        largest = max(cost.memory, key=cost.memory.__getitem__)
+        enough = format_bytes(1.25 * cost.bytes).replace(" ", "")
         raise InputError(
-            f"{options} need about {format_bytes(total)} of memory (mostly {largest}), above --max-memory "
-            f"{format_bytes(limit)}; use smaller sizes, or pass --max-memory {enough} to go past the limit on purpose"
+            f"{options} need about {format_bytes(cost.bytes)} of memory (mostly {largest}), above --max-memory "
+            f"{format_bytes(args.max_memory)}; use smaller sizes, or pass --max-memory {enough} to go past the "
+            "limit on purpose"
+        )
+    if cost.seconds > args.max_work:
+        raise InputError(
+            f"{options} are about {cost.work:.3g} {cost.unit}, about {format_seconds(cost.seconds)} on 2 cores, "
+            f"above --max-work {format_seconds(args.max_work)}; use smaller sizes, or pass --max-work unlimited "
+            "to go past the limit on purpose"
         )
 
 
@@ -226,11 +276,19 @@ def add_speed_options(parser: argparse.ArgumentParser) -> None:
     """``--quick`` (the default) or ``--full``."""
     speed = parser.add_mutually_exclusive_group()
     speed.add_argument("--quick", action="store_true", help="small sizes, minutes on 2 cores (the default)")
-    speed.add_argument("--full", action="store_true", help="paper-quality sizes (tens of minutes)")
+    speed.add_argument("--full", action="store_true", help="paper-quality sizes (minutes to tens of minutes)")
+
+
+def kept_in_cache(args: argparse.Namespace) -> str:
+    """What an interrupted command that caches its tasks under ``OUT/cache`` kept."""
+    if args.no_cache:
+        return "with --no-cache the tasks that finished were not kept"
+    return f"the tasks that finished are in {args.out}/cache: re-run the same command to resume"
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """The options of the commands that write a report or figures into a directory."""
+    parser.set_defaults(kept=kept_in_cache)
     add_speed_options(parser)
     parser.add_argument(
         "--out", default="qnets-output", help="output directory, checked before any work (default ./qnets-output)"
@@ -240,24 +298,39 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parallel_options(parser: argparse.ArgumentParser) -> None:
-    """``--jobs N`` (default: all cores) and ``--scheduler ADDRESS`` (a Dask cluster)."""
+    """``--jobs N`` (default: all cores), ``--scheduler ADDRESS`` (a Dask cluster) and its TLS files."""
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=whole(1, 4096),
         default=None,
         metavar="N",
         help="independent tasks (and chain blocks of long Monte Carlo runs) run on N local processes "
-        "(default: all cores; 1 runs everything in this process); results do not depend on N",
+        "(default: all cores, at most what --max-memory allows; 1 runs everything in this process); results do "
+        "not depend on N",
     )
     parser.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="send the tasks to the Dask scheduler at ADDRESS, e.g. tcp://host:8786 (default: $QNETS_SCHEDULER "
-        "if set, else run locally); needs pip install 'qnets[distributed]'",
+        help="send the tasks to the Dask scheduler at ADDRESS, tls://host:8786 (with the --tls-* files) or "
+        "tcp://host:8786 (default: $QNETS_SCHEDULER if set, else run locally); needs pip install "
+        "'qnets[distributed]'. Over tcp:// anyone who reaches the port can run code on the workers",
     )
+    for kind, what in (("ca", "the CA certificate"), ("cert", "this client's certificate"), ("key", "its key")):
+        parser.add_argument(
+            f"--tls-{kind}",
+            default=None,
+            metavar="FILE",
+            help=f"PEM file of {what} for a tls:// --scheduler (default: $QNETS_TLS_{kind.upper()})",
+        )
 
 
 def backend_of(args: argparse.Namespace) -> parallel.Backend:
-    """The backend chosen by ``--jobs`` and ``--scheduler``."""
-    return parallel.from_options(args.jobs, args.scheduler)
+    """The backend chosen by ``--jobs``, ``--scheduler`` and the TLS files (``--jobs`` capped by
+    ``--max-memory``), with the scheduler reached once: call it before creating anything."""
+    from qnets.cluster import tls_files
+
+    tls = tls_files(args.tls_ca, args.tls_cert, args.tls_key)
+    backend = parallel.from_options(args.jobs, args.scheduler, tls, args.max_memory)
+    backend.probe()
+    return backend

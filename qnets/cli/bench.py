@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from qnets.cli._common import add_memory_option, check_memory, options_text, whole
+from qnets.cli._common import add_memory_option, check_cost, options_text, whole
 
 HELP = (
     "throughput of the SR engine against the RNG limit and its parallel speed-up "
@@ -34,24 +34,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--all", action="store_true", help="the engine, --exact, --markov and --nets together")
     add_memory_option(bench)
     bench.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
-    bench.set_defaults(handler=run_command)
+    bench.set_defaults(handler=run_command, size_options=("chains", "d", "steps"))
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Measure and print."""
     from qnets.output import dumps
     from qnets.simulate.bench import bench, exact_bench, parallel_speedup
+    from qnets.simulate.budget import bench_cost
     from qnets.simulate.markov.accuracy import large_chain_timings, solver_accuracy
 
     report: dict[str, float] = {}
     if args.all or not (args.exact or args.markov or args.nets):
-        # the chains and their running sums, the recorded estimates and the engine's scratch, during
-        # the timed run and again under tracemalloc (which adds its own bookkeeping)
-        check_memory(
-            {"the chains and their running sums": 8.0 * 2 * 2 * args.chains * args.d, "scratch": 8.0 * 4 * args.d},
-            args.max_memory,
-            options_text(args, ["chains", "d"]),
-        )
+        check_cost(bench_cost(args.chains, args.d, args.steps), args, options_text(args, ["chains", "d", "steps"]))
         report |= bench(n_chains=args.chains, d=args.d, steps=args.steps)
         report |= {"parallel_speedup": parallel_speedup()}
     if args.all or args.exact:

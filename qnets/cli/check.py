@@ -8,7 +8,14 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
-from qnets.cli._common import add_parallel_options, add_seed_option, add_speed_options, backend_of, print_table
+from qnets.cli._common import (
+    add_memory_option,
+    add_parallel_options,
+    add_seed_option,
+    add_speed_options,
+    backend_of,
+    print_table,
+)
 
 HELP = "run claim checks and print verdicts (exit 1 if any fails)"
 #: Where the subpackages of ``qnets`` live in the source tree (``package-dir`` in pyproject.toml).
@@ -22,7 +29,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_speed_options(check)
     add_seed_option(check, "the checks")
     add_parallel_options(check)
+    add_memory_option(check)
     check.add_argument("--json", action="store_true", help="machine-readable verdicts (with --where: the files)")
+    check.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     check.add_argument(
         "--where",
         action="store_true",
@@ -109,14 +118,22 @@ def _print_where(ids: list[str], as_json: bool) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the checks (exit status 1 if any fails), or print where the claims live."""
-    from qnets.claims import CLAIMS, run_checks
+    from qnets.claims import CLAIMS, Verdict, run_checks
     from qnets.output import dumps
+    from qnets.pipeline.progress import Progress
 
     ids = _distinct_ids(args.ids) if args.ids else list(CLAIMS)
     if args.where:
         _print_where(ids, args.json)
         return 0
-    verdicts = run_checks(ids, quick=not args.full, seed=args.seed, backend=backend_of(args))
+    backend = backend_of(args)
+    progress = Progress(len(ids), args.quiet, {claim_id: CLAIMS[claim_id].full_seconds for claim_id in ids})
+    progress.say(f"{len(ids)} claim checks on {backend.description}")
+
+    def report(index: int, verdict: Verdict, seconds: float) -> None:
+        progress.finish(f"check {ids[index]}", "holds" if verdict.holds else "FAILS", seconds)
+
+    verdicts = run_checks(ids, quick=not args.full, seed=args.seed, backend=backend, on_result=report)
     if args.json:
         print(dumps([v.as_dict() for v in verdicts], sort_keys=True))
     else:

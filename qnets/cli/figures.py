@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from qnets.cli._common import add_parallel_options, add_run_options, backend_of
+from qnets.cli._common import add_memory_option, add_parallel_options, add_run_options, backend_of
 from qnets.errors import InputError
 
 HELP = "build figures (PNG, PDF, data, parameters) into OUT"
@@ -18,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     figures.add_argument("names", nargs="*", help="figure names (default: all; see the README's figure table)")
     add_run_options(figures)
     add_parallel_options(figures)
+    add_memory_option(figures)
     figures.set_defaults(handler=run_command)
 
 
@@ -32,9 +33,14 @@ def run_command(args: argparse.Namespace) -> int:
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise InputError(f"unknown figure(s) {', '.join(unknown)}; known: {', '.join(FIGURES)}")
+    for name in dict.fromkeys(names):
+        if names.count(name) > 1:
+            print(f"qnets figures: figure {name} given {names.count(name)} times; it is built once", file=sys.stderr)
+    backend = backend_of(args)  # every option validated, the scheduler reached: then the folder
     out = prepare_output_dir(Path(args.out))
     cache = Cache(out / "cache", enabled=not args.no_cache)
-    built, failed = build_figures([FIGURES[n] for n in names], out, not args.full, cache, args.quiet, backend_of(args))
+    specs = [FIGURES[name] for name in dict.fromkeys(names)]
+    built, failed = build_figures(specs, out, not args.full, cache, args.quiet, backend)
     for figure in built:
         print(f"{figure.spec.name}: {figure.png} {figure.pdf} {figure.data} {figure.sidecar}")
     for failure in failed:

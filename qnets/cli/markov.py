@@ -8,12 +8,11 @@ import time
 
 import numpy as np
 
-from qnets.cli._common import add_memory_option, check_memory, print_table, real
+from qnets.cli._common import add_memory_option, check_cost, print_table, real
 from qnets.errors import InputError
 from qnets.simulate import GaussianNoise, Problem, UniformNoise
 from qnets.simulate._validate import MAX_SCALE
-from qnets.simulate.markov.kernel import MAX_DENSE_STATES
-from qnets.simulate.markov.mixing import MAX_DENSE_EIGEN_STATES
+from qnets.simulate.markov.limits import MAX_HALF_WIDTH, MAX_REACH, MAX_STATES, chain_cost, one_step_reach
 from qnets.simulate.scenarios import DOUBLE_WELL_DELTA, NEAR_RADIUS, double_well, three_wells
 
 HELP = "SR's exact stationary law, its mass near w* and mixing, against a"
@@ -21,20 +20,6 @@ DEFAULT_RATES = (0.2, 0.1, 0.05, 0.02)
 #: ``--noise`` when not given, per law: uniform noise must outweigh the gradient everywhere in
 #: the default box (|F'| reaches 3.7 one grid step inside [-2, 2]) or the chain is reducible.
 DEFAULT_NOISE = {"gaussian": 1.0, "uniform": 4.0}
-#: The exact chains are dense: a transition matrix and its stationary law and spectrum.
-MAX_STATES = min(MAX_DENSE_STATES, MAX_DENSE_EIGEN_STATES)
-#: Peak memory of one step size, in dense ``states x states`` float64 matrices (the matrix, its
-#: sparse copy, the solver's and the eigenvalue routine's working copies; 1001 states measured
-#: ~9.6 matrices of peak resident set growth with /usr/bin/time).
-DENSE_COPIES = 12
-#: The toys' gradients grow like w^3: beyond this half-width the exact laws lose all meaning.
-MAX_HALF_WIDTH = 1e6
-#: Gaussian noise is treated as reaching this many standard deviations (the exact laws keep
-#: every entry down to the smallest double, about 38 standard deviations out).
-MAX_NOISE_MULTIPLE = 40
-#: The largest jump, in grid points, one step may make: beyond it the lattice coordinates
-#: ``(x_j - y) / delta`` of the exact laws lose their integer resolution in float64.
-MAX_REACH = 1e12
 #: From this many states on, each step size's solve is announced on stderr.
 PROGRESS_FROM_STATES = 1000
 
@@ -84,7 +69,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_memory_option(markov)
     markov.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
-    markov.set_defaults(handler=run_command)
+    markov.set_defaults(handler=run_command, size_options=("delta", "half_width", "lr"))
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -114,14 +99,13 @@ def run_command(args: argparse.Namespace) -> int:
             f"--delta {args.delta:g} with --half-width {args.half_width:g} gives {space.size} states; the exact "
             f"(dense) chains of qnets markov allow at most {MAX_STATES}: use --delta >= {smallest:.3g}"
         )
-    check_memory(
-        {"the dense transition matrices": 8.0 * DENSE_COPIES * space.size**2},
-        args.max_memory,
-        f"--delta {args.delta:g} --half-width {args.half_width:g} ({space.size} states)",
-    )
     rates = sorted(args.lr or DEFAULT_RATES, reverse=True)
-    sup_gradient = float(np.max(np.abs(problem.grad(space.points()))))
-    reach = rates[0] * (sup_gradient + MAX_NOISE_MULTIPLE * args.noise) / args.delta
+    check_cost(
+        chain_cost(space.size, len(rates) + 1),
+        args,
+        f"--delta {args.delta:g} --half-width {args.half_width:g} ({space.size} states) with {len(rates)} --lr",
+    )
+    reach = one_step_reach(problem, space, rates[0], args.noise)
     if not reach <= MAX_REACH:
         raise InputError(
             f"--lr {rates[0]:g} moves SR up to {reach:.3g} grid points in one step (--delta {args.delta:g}, "

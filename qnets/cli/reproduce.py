@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qnets.cli._common import add_parallel_options, add_run_options, add_seed_option, backend_of
+from qnets.cli._common import add_memory_option, add_parallel_options, add_run_options, add_seed_option, backend_of
 
 HELP = "every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
 
@@ -16,6 +16,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_run_options(reproduce)
     add_seed_option(reproduce, "the checks and figures")
     add_parallel_options(reproduce)
+    add_memory_option(reproduce)
     reproduce.set_defaults(handler=run_command)
 
 
@@ -23,6 +24,7 @@ def run_command(args: argparse.Namespace) -> int:
     """Run everything and write the report; exit status 1 if a check or figure failed."""
     from qnets.pipeline.reproduce import reproduce
 
+    backend = backend_of(args)  # every option validated, the scheduler reached: then the folder
     out = Path(args.out)
     status = reproduce(
         out,
@@ -30,7 +32,7 @@ def run_command(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         quiet=args.quiet,
         seed=args.seed,
-        backend=backend_of(args),
+        backend=backend,
     )
     print(f"report: {out / 'report.html'} and {out / 'report.md'}" + ("" if status == 0 else " (some checks FAILED)"))
     return status

@@ -6,13 +6,16 @@ import argparse
 import math
 import sys
 
+import numpy as np
+
 from qnets import parallel
 from qnets.cli._common import (
     StepProgress,
     add_memory_option,
     add_parallel_options,
     backend_of,
-    check_memory,
+    check_cost,
+    given,
     options_text,
     print_table,
     real,
@@ -21,19 +24,11 @@ from qnets.cli._common import (
 from qnets.errors import InputError
 from qnets.simulate import Box, Grid, method_by_name, run, schedule_by_name
 from qnets.simulate._validate import MAX_SCALE
-from qnets.simulate.monte_carlo import BLOCK_ELEMENTS
+from qnets.simulate.budget import monte_carlo_cost
 from qnets.simulate.scenarios import PROBLEMS, named_problem
 from qnets.simulate.schedules import Schedule
 
 HELP = "run one configuration and print estimates at checkpoints"
-#: Checkpoints recorded per run (``log_checkpoints``' default count, an upper bound).
-CHECKPOINTS = 25
-#: Peak memory of building a problem, in multiples of its data (copies, solver workspaces), measured
-#: as peak resident set growth with /usr/bin/time: ill-conditioned d=2000 ~6x its d x d matrix,
-#: least-squares d=400 ~4x its A, logistic (cvxpy) d=150..300 ~30-35x its X.
-PROBLEM_DATA_COPIES = {"ill-conditioned": 8, "least-squares": 6, "logistic": 40}
-#: What importing and running cvxpy costs on top (logistic d=2 grows the resident set by ~43 MB).
-CVXPY_BYTES = 64 * 2**20
 #: Logistic problems whose data has more entries than this take cvxpy more than a few seconds.
 LONG_SOLVE_ENTRIES = 1_000_000
 
@@ -98,22 +93,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_memory_option(sim)
     add_parallel_options(sim)
     sim.add_argument("--json", action="store_true", help="machine-readable output (strict JSON: NaN as null)")
-    sim.set_defaults(handler=run_command)
-
-
-def memory_estimate(problem: str, d: int, chains: int, batch_size: int, method: str) -> dict[str, float]:
-    """Bytes the run will hold at its peak, by what holds them (see ``--max-memory``)."""
-    weights = 2 if method == "bc" else 1
-    block_chains = max(1, BLOCK_ELEMENTS // d)
-    data = {"ill-conditioned": d * d, "least-squares": 20 * d * d + d * d, "logistic": 50 * d * d}.get(problem, d)
-    batch = block_chains * batch_size * d * 3 if problem in ("least-squares", "logistic") else 0
-    return {
-        "the problem data": 8.0 * data * PROBLEM_DATA_COPIES.get(problem, 4)
-        + (CVXPY_BYTES if problem == "logistic" else 0),
-        "the chains and their running sums": 8.0 * 2 * weights * chains * d,
-        "the recorded estimates": 8.0 * CHECKPOINTS * 3 * weights * chains,
-        "the minibatch gradients": 8.0 * batch + 8.0 * 2 * BLOCK_ELEMENTS,
-    }
+    sim.set_defaults(handler=run_command, size_options=("d", "chains", "steps", "batch_size"))
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -124,12 +104,15 @@ def run_command(args: argparse.Namespace) -> int:
     d = args.d if args.d is not None else (fixed or 10)
     if fixed is not None and d != fixed:
         raise InputError(f"--problem {args.problem} has the fixed dimension {fixed}: use --d {fixed} or omit --d")
-    sizes = ["d", "chains"] + (["batch_size"] if args.problem in ("least-squares", "logistic") else [])
-    check_memory(
-        memory_estimate(args.problem, d, args.chains, args.batch_size, args.method),
-        args.max_memory,
+    if given(args, "quantizer") and args.method != "bc":
+        raise InputError(f"--quantizer is BC's quantizer; it means nothing for --method {args.method}")
+    sizes = ["d", "chains", "steps"] + (["batch_size"] if args.problem in ("least-squares", "logistic") else [])
+    check_cost(
+        monte_carlo_cost(args.problem, d, args.chains, args.steps, args.batch_size, args.method),
+        args,
         f"--problem {args.problem} --d {d} " + options_text(args, sizes[1:]),
     )
+    backend = backend_of(args)
     if args.problem == "logistic" and 50 * d * d > LONG_SOLVE_ENTRIES:
         print(
             f"qnets simulate: solving for w* with cvxpy ({50 * d} points, d = {d}); this can take minutes",
@@ -139,6 +122,11 @@ def run_command(args: argparse.Namespace) -> int:
     grid = Grid(args.delta)
     method = method_by_name(args.method, grid, args.quantizer)
     schedule = _schedule(args, problem.mu)
+    if args.radius < args.delta:
+        raise InputError(
+            f"--radius {args.radius:g} is below --delta {args.delta:g}: the box is grid-aligned, so it would be the "
+            "box of radius --delta; give a --radius of at least --delta"
+        )
     try:
         domain = Box.around(problem.w_star, args.radius, grid)
     except InputError as error:
@@ -149,10 +137,28 @@ def run_command(args: argparse.Namespace) -> int:
             f"--delta {args.delta}, --radius {args.radius} and --noise {args.noise} overflow the problem's constants "
             f"(G = {constants['G']:.3g}, D = {constants['D']:.3g}); use smaller values"
         )
+    first, last = schedule(0), schedule(args.steps - 1)
+    if not (math.isfinite(first) and last > 0):
+        raise InputError(
+            f"--schedule {schedule.name.replace('_', '-')} --lr {args.lr} gives step sizes from {first:.3g} to "
+            f"{last:.3g} over --steps {args.steps}; they must be finite and > 0 in float64"
+        )
+    if not first * problem.G(domain) <= MAX_SCALE:
+        raise InputError(
+            f"--lr {args.lr} with --noise {args.noise} makes the first step a_0 G = {first * problem.G(domain):.3g} "
+            f"(a_0 = {first:.3g}), beyond what float64 arithmetic on the iterates can carry ({MAX_SCALE:g}); "
+            "use a smaller --lr or --noise"
+        )
     label = f"qnets simulate ({args.chains} chains x {args.steps} steps)"
-    with parallel.using(backend_of(args)):
+    with parallel.using(backend), np.errstate(all="ignore"):
         result = run(
             problem, method, StepProgress(schedule, args.steps, label), args.steps, args.chains, args.seed, domain
+        )
+    overflowed = [key for key, series in result.series.items() if not np.all(np.isfinite(series.mean))]
+    if overflowed:
+        raise InputError(
+            f"{overflowed[0]} overflowed float64 during the run (--lr {args.lr}, --noise {args.noise}, --delta "
+            f"{args.delta}, --radius {args.radius}); use smaller values"
         )
     if args.json:
         payload = {

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import operator
+from functools import reduce
 from pathlib import Path
 
-from qnets.cli._common import add_parallel_options, backend_of
-from qnets.errors import InputError
+from qnets.cli._common import (
+    add_memory_option,
+    add_parallel_options,
+    backend_of,
+    check_cost,
+    kept_in_cache,
+    real,
+    whole,
+)
+from qnets.simulate._validate import MAX_SCALE
 
 HELP = "a grid over method, Delta, step size, d, sigma, batch size and seed: table (CSV, JSON) and plot in OUT"
 
@@ -17,58 +27,70 @@ EXAMPLE = """example (the SR floor over Delta and sigma, against E1's exact floo
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``sweep`` and its options to ``commands``."""
+    from qnets.pipeline.sweep import AXES
     from qnets.simulate.monte_carlo import QUANTITIES
     from qnets.simulate.scenarios import PROBLEMS
 
     sweep = commands.add_parser(
         "sweep", help=HELP, description=HELP, epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sweep.add_argument("--problem", default="quadratic", help=f"one of {', '.join(PROBLEMS)} (default quadratic)")
+    sweep.add_argument("--problem", choices=tuple(PROBLEMS), default="quadratic", help="objective (default quadratic)")
     grid = sweep.add_argument_group("axes (each takes one or more values; the grid is their product)")
-    grid.add_argument("--method", nargs="+", default=["sr"], help="sgd, r, sr, bc (default sr)")
-    grid.add_argument("--delta", nargs="+", type=float, default=[0.1], help="grid spacing Delta (default 0.1)")
     grid.add_argument(
-        "--schedule", nargs="+", default=["constant"], help="constant, inverse-time, inverse-sqrt (default constant)"
+        "--method", nargs="+", type=str.lower, choices=("sgd", "r", "sr", "bc"), default=["sr"], help="default sr"
+    )
+    grid.add_argument("--delta", nargs="+", type=real(above=0), default=[0.1], help="grid spacing Delta (default 0.1)")
+    grid.add_argument(
+        "--schedule",
+        nargs="+",
+        type=lambda text: text.replace("_", "-"),
+        choices=("constant", "inverse-time", "inverse-sqrt"),
+        default=["constant"],
+        help="default constant",
     )
     grid.add_argument(
         "--lr",
         nargs="+",
-        type=float,
+        type=real(above=0),
         default=[0.02],
         help="the schedule's parameter: the step a (constant), mu (inverse-time) or c (inverse-sqrt); default 0.02",
     )
-    grid.add_argument("--d", nargs="+", type=int, default=None, help="dimension (default 1, or the problem's fixed d)")
-    grid.add_argument("--sigma", nargs="+", type=float, default=[1.0], help="gradient-noise sigma (default 1)")
-    grid.add_argument("--batch-size", nargs="+", type=int, default=[1], help="minibatch size (default 1)")
-    grid.add_argument("--seed", nargs="+", type=int, default=[0], help="root seeds (default 0)")
-    sweep.add_argument("--steps", type=int, default=2000, help="steps per chain (default 2000)")
-    sweep.add_argument("--chains", type=int, default=1000, help="chains per point (default 1000)")
-    sweep.add_argument("--radius", type=float, default=1.0, help="half-width of the box around w* (default 1)")
-    sweep.add_argument(
-        "--quantity", default="gap", help=f"recorded at T = steps: {', '.join(QUANTITIES)} (default gap)"
+    grid.add_argument("--d", nargs="+", type=whole(1), default=None, help="dimension (default 1, or the problem's d)")
+    grid.add_argument(
+        "--sigma", nargs="+", type=real(at_least=0, at_most=MAX_SCALE), default=[1.0], help="noise sigma (default 1)"
     )
-    sweep.add_argument("--x", default=None, help="the plot's x axis (default: the first axis with several values)")
+    grid.add_argument("--batch-size", nargs="+", type=whole(1), default=[1], help="minibatch size (default 1)")
+    grid.add_argument("--seed", nargs="+", type=whole(0), default=[0], help="root seeds (default 0)")
+    sweep.add_argument("--steps", type=whole(1), default=2000, help="steps per chain (default 2000)")
+    sweep.add_argument("--chains", type=whole(2), default=1000, help="chains per point (default 1000)")
+    sweep.add_argument("--radius", type=real(above=0), default=1.0, help="half-width of the box around w* (default 1)")
+    sweep.add_argument("--quantity", choices=QUANTITIES, default="gap", help="recorded at T = steps (default gap)")
+    sweep.add_argument(
+        "--x", choices=AXES, default=None, help="the plot's x axis (default: the first axis with several values)"
+    )
     sweep.add_argument("--out", default="qnets-output/sweep", help="output directory (default ./qnets-output/sweep)")
     sweep.add_argument("--no-cache", action="store_true", help="recompute every point, ignoring OUT/cache")
     sweep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    sweep.set_defaults(kept=kept_in_cache)
+    add_memory_option(sweep)
     add_parallel_options(sweep)
-    sweep.set_defaults(handler=run_command)
+    sweep.set_defaults(handler=run_command, size_options=("chains", "steps"))
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the sweep, write ``sweep.csv``, ``sweep.json`` and ``sweep.png``, print where."""
+    from qnets.output import prepare_output_dir
     from qnets.pipeline.cache import Cache
     from qnets.pipeline.progress import Progress
-    from qnets.pipeline.sweep import AXES, SweepSpec, run_sweep
+    from qnets.pipeline.sweep import SweepSpec, check_spec, run_sweep
+    from qnets.simulate.budget import monte_carlo_cost
     from qnets.simulate.scenarios import PROBLEMS
 
-    if args.problem not in PROBLEMS:
-        raise InputError(f"--problem must be one of {', '.join(PROBLEMS)}, got {args.problem!r}")
     d = args.d if args.d is not None else [PROBLEMS[args.problem] or 1]
     axes = {
-        "method": [m.lower() for m in args.method],
+        "method": args.method,
         "delta": args.delta,
-        "schedule": [s.replace("_", "-") for s in args.schedule],
+        "schedule": args.schedule,
         "lr": args.lr,
         "d": d,
         "sigma": args.sigma,
@@ -77,10 +99,15 @@ def run_command(args: argparse.Namespace) -> int:
     }
     spec = SweepSpec(args.problem, axes, args.steps, args.chains, args.radius, args.quantity)
     x_axis = args.x if args.x is not None else (spec.varying or ["delta"])[0]
-    if x_axis not in AXES:
-        raise InputError(f"--x must be one of {', '.join(AXES)}, got {x_axis!r}")
-    out = Path(args.out)
-    progress = Progress(len(spec.points()), args.quiet)
-    rows = run_sweep(spec, out, Cache(out / "cache", enabled=not args.no_cache), backend_of(args), progress, x_axis)
+    points = spec.points()
+    costs = [monte_carlo_cost(args.problem, p.d, args.chains, args.steps, p.batch_size, p.method) for p in points]
+    check_cost(
+        reduce(operator.add, costs), args, f"{len(points)} sweep points of --chains {args.chains} --steps {args.steps}"
+    )
+    check_spec(spec)
+    backend = backend_of(args)  # every option validated, the scheduler reached: then the folder
+    out = prepare_output_dir(Path(args.out))
+    progress = Progress(len(points), args.quiet)
+    rows = run_sweep(spec, out, Cache(out / "cache", enabled=not args.no_cache), backend, progress, x_axis)
     print(f"{len(rows)} points: {out / 'sweep.csv'} {out / 'sweep.json'} {out / 'sweep.png'} {out / 'sweep.pdf'}")
     return 0

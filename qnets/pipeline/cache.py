@@ -97,6 +97,8 @@ class Cache:
 
     def _load(self, path: Path, key: str, validate: Validator | None) -> Arrays:
         """The entry's arrays, or :class:`InvalidEntryError` saying why they cannot be used."""
+        if not path.is_file():  # a named pipe or a device would block or stream forever
+            raise InvalidEntryError("is not a regular file")
         try:
             with np.load(path, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}
@@ -132,7 +134,7 @@ class Cache:
             return None
         key = key_of({"name": name, **description})
         path = self.path(name, key)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return None
         try:
             found = self._load(path, key, validate)

@@ -38,7 +38,7 @@ from matplotlib.figure import Figure
 from qnets import parallel
 from qnets.errors import InputError
 from qnets.figures.style import save
-from qnets.output import code_hash, write_json
+from qnets.output import atomic_path, code_hash, write_json
 from qnets.pipeline.cache import Cache
 from qnets.pipeline.progress import Progress
 from qnets.pipeline.tasks import Failure, run_tasks
@@ -218,7 +218,7 @@ def run_sweep(
 
 def write_table(rows: list[dict], spec: SweepSpec, out: Path) -> None:
     """``sweep.csv`` (empty cell where there is no value) and ``sweep.json`` (strict JSON)."""
-    with (out / "sweep.csv").open("w", newline="") as stream:
+    with atomic_path(out / "sweep.csv") as temporary, temporary.open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=[*AXES, *RESULTS])
         writer.writeheader()
         writer.writerows([{k: "" if v is None else v for k, v in row.items()} for row in rows])
