@@ -144,13 +144,19 @@ def map_on_cluster(
     task: Callable[[Any], Any],
     items: list,
     collect: Callable[[int, Any], None],
-    poll_seconds: float = POLL_SECONDS,
-    no_worker_seconds: float = NO_WORKER_SECONDS,
+    poll_seconds: float | None = None,
+    no_worker_seconds: float | None = None,
 ) -> None:
     """Run ``task`` on every item on the cluster, passing each result to ``collect(index, result)``
     as it arrives; stop with a :class:`RunFaultError` naming ``--scheduler`` when the cluster has had
-    no worker for ``no_worker_seconds`` or its scheduler stops answering (module docstring)."""
+    no worker for ``no_worker_seconds`` (default :data:`NO_WORKER_SECONDS`) or its scheduler stops
+    answering; it looks every ``poll_seconds`` (default :data:`POLL_SECONDS`)."""
+    poll_seconds = POLL_SECONDS if poll_seconds is None else poll_seconds
+    no_worker_seconds = NO_WORKER_SECONDS if no_worker_seconds is None else no_worker_seconds
+    from concurrent.futures import CancelledError
+
     from distributed import wait
+    from distributed.comm.core import CommClosedError
 
     client = connect(address, tls)
     pending: set = set()
@@ -164,8 +170,14 @@ def map_on_cluster(
                     done, pending = wait(pending, timeout=poll_seconds, return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     done = set()
+                except (CancelledError, CommClosedError) as error:
+                    raise RunFaultError(f"--scheduler {address}: lost the Dask scheduler ({error})") from None
                 for future in done:
-                    collect(index[future.key], future.result())
+                    try:
+                        result = future.result()
+                    except (CancelledError, CommClosedError) as error:  # not the task's own error
+                        raise RunFaultError(f"--scheduler {address}: lost the Dask scheduler ({error})") from None
+                    collect(index[future.key], result)
                 if done or not pending:
                     idle = 0.0
                     continue
