@@ -137,19 +137,19 @@ def parallel_speedup(workers: int = PARALLEL_WORKERS, seed: int = 0, repeats: in
     best = [math.inf, math.inf]
     for _ in range(repeats):
         for position, backend in enumerate(backends):
-            with parallel.using(backend):
-                start = time.perf_counter()
-                run(
-                    problem,
-                    method,
-                    constant(STEP_SIZE),
-                    PARALLEL_STEPS,
-                    PARALLEL_CHAINS,
-                    seed,
-                    box,
-                    checkpoints=[PARALLEL_STEPS],
-                )
-                best[position] = min(best[position], time.perf_counter() - start)
+            start = time.perf_counter()
+            run(
+                problem,
+                method,
+                constant(STEP_SIZE),
+                PARALLEL_STEPS,
+                PARALLEL_CHAINS,
+                seed,
+                box,
+                checkpoints=[PARALLEL_STEPS],
+                backend=backend,
+            )
+            best[position] = min(best[position], time.perf_counter() - start)
     return best[0] / best[1]
 
 

@@ -6,7 +6,6 @@ import argparse
 import math
 import sys
 
-from qnets import parallel
 from qnets.cli._common import (
     StepProgress,
     add_memory_option,
@@ -150,10 +149,8 @@ def run_command(args: argparse.Namespace) -> int:
             f"(G = {constants['G']:.3g}, D = {constants['D']:.3g}); use smaller values"
         )
     label = f"qnets simulate ({args.chains} chains x {args.steps} steps)"
-    with parallel.using(backend_of(args)):
-        result = run(
-            problem, method, StepProgress(schedule, args.steps, label), args.steps, args.chains, args.seed, domain
-        )
+    progress = StepProgress(schedule, args.steps, label)
+    result = run(problem, method, progress, args.steps, args.chains, args.seed, domain, backend=backend_of(args))
     if args.json:
         payload = {
             "config": {**result.config, "problem": args.problem, "delta": args.delta, "noise": args.noise},
