@@ -214,7 +214,7 @@ def advance(w, sums, states, rates, h, w_star, lo, hi, kind, scale, rounding, gr
 @numba.njit(cache=True)
 def advance_bc(
     real, deployed, sums_real, sums_deployed, states, rates, h, w_star, lo, hi, kind, scale, rounding, grid, ztables
-):  # noqa: E501
+):
     """BC: ``w_r <- P_W(w_r - a g(w_b))`` and a fresh ``w_b = Q(w_r)`` per step, ``Q`` nearest
     (``rounding = ROUND``) or stochastic (``STOCHASTIC``); both running sums advance first."""
     zk, zw, zf, zr = ztables
