@@ -267,6 +267,33 @@ def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even,
             odd[row - centre, mirror - low - centre] += law[j] if j >= low else -law[j]
 
 
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+def _advance(p, u, even, transfer, z_even, z_odd, p_next, u_next):  # type: ignore[no-untyped-def]
+    """One step: ``p_next = p T`` and ``u_next = (u + z p) T`` (``T``: ``even`` and ``transfer``);
+    returns ``2 u . z + p . z^2``, the increment of ``E S^2``.  The sums may be reassociated (SIMD):
+    that moves each within ``eps`` times the sum of its terms' magnitudes, the bound of any order."""
+    size, odd_size = p.size, u.size
+    shift = size - odd_size  # the odd states are the last odd_size of the folded ones
+    increment = 0.0
+    for i in range(size):
+        increment += p[i] * z_even[i] * z_even[i]
+    for i in range(odd_size):
+        increment += 2.0 * u[i] * z_odd[i]
+    p_next[:] = 0.0
+    u_next[:] = 0.0
+    for i in range(size):
+        weight = p[i]
+        row = even[i]
+        for j in range(size):
+            p_next[j] += weight * row[j]
+    for i in range(odd_size):
+        carried = u[i] + z_odd[i] * p[i + shift]
+        row = transfer[i]
+        for j in range(odd_size):
+            u_next[j] += carried * row[j]
+    return increment
+
+
 @numba.njit(cache=True)
 def propagate(zs, hs, starts, weights, rates, delta, kind, scale, values, probs, z_tail, symmetric, last, averaged):
     """Add ``weight_k E z_{k,t}^2`` to ``last[t-1]`` and ``weight_k E z_bar_{k,t}^2`` to ``averaged[t-1]``
@@ -301,27 +328,7 @@ def propagate(zs, hs, starts, weights, rates, delta, kind, scale, values, probs,
             if lr != built:
                 _build(z, hs[k], lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, law, ts, qs)
                 built = lr
-            mean_square, cross = 0.0, 0.0
-            for i in range(size):
-                mean_square += p[i] * z_even[i] * z_even[i]
-            for i in range(odd_size):
-                cross += u[i] * z_odd[i]
-            squares += 2.0 * cross + mean_square
-            p_next[:] = 0.0
-            u_next[:] = 0.0
-            for i in range(size):
-                weight = p[i]
-                if weight != 0.0:
-                    row = even[i]
-                    for j in range(size):
-                        p_next[j] += weight * row[j]
-            shift = size - odd_size  # the odd states are the last odd_size of the folded ones
-            for i in range(odd_size):
-                carried = u[i] + z_odd[i] * p[i + shift]
-                if carried != 0.0:
-                    row = transfer[i]
-                    for j in range(odd_size):
-                        u_next[j] += carried * row[j]
+            squares += _advance(p, u, even, transfer, z_even, z_odd, p_next, u_next)
             p, p_next = p_next, p
             u, u_next = u_next, u
             mean_square = 0.0
