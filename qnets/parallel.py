@@ -11,8 +11,7 @@ tasks finish; ``map`` returns them in the order of the items.
 * ``Backend(jobs=N)``: a ``concurrent.futures`` pool of ``N`` processes.  On Linux the workers
   are forked, so they inherit the imported modules (sympy included) instead of importing
   them again; elsewhere they are spawned.  Each worker limits BLAS and OpenMP to one thread
-  (``threadpoolctl``), so ``N`` workers use ``N`` cores and no more, and its own nested maps
-  run serially.
+  (``threadpoolctl``), so ``N`` workers use ``N`` cores and no more.
 * ``Backend(scheduler="tls://host:8786", tls=TLSFiles(...))``: the tasks go to a
   ``dask.distributed`` cluster (the extra ``qnets[distributed]``; :mod:`qnets.cluster`: addresses,
   TLS and a lost cluster); each task runs with one BLAS thread.  A scheduler that cannot be
@@ -40,9 +39,9 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,23 +143,6 @@ class Backend:
 
 
 SERIAL = Backend()
-_current = SERIAL
-
-
-def current() -> Backend:
-    """The backend installed by :func:`using` (serial unless a command installed another)."""
-    return _current
-
-
-@contextmanager
-def using(backend: Backend) -> Iterator[Backend]:
-    """Make ``backend`` the :func:`current` one inside the ``with`` block."""
-    global _current
-    previous, _current = _current, backend
-    try:
-        yield backend
-    finally:
-        _current = previous
 
 
 def from_options(
@@ -201,11 +183,9 @@ def _die_with_parent() -> None:
 
 
 def _start_worker() -> None:
-    """Process-pool initializer: die with the parent, one BLAS/OpenMP thread, nested maps run
-    serially, and Ctrl-C, SIGTERM and SIGHUP are left to the main process (which stops the workers)."""
-    global _current
+    """Process-pool initializer: die with the parent, one BLAS/OpenMP thread, and Ctrl-C, SIGTERM
+    and SIGHUP left to the main process (which stops the workers)."""
     _die_with_parent()
-    _current = SERIAL
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the whole group: the parent acts on it
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handlers, inherited by fork
     signal.signal(signal.SIGHUP, signal.SIG_DFL)

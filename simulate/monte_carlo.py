@@ -16,13 +16,22 @@ Each is an :class:`Estimate` over chains.  ``w_bar_t`` is kept as the running su
 trajectories (at checkpoints only) are kept only when asked.
 
 Seeding: chains are processed in blocks of ``max(1, BLOCK_ELEMENTS // d)``; block ``b`` draws
-from its own ``PCG64`` stream, the ``b``-th child of ``SeedSequence(seed)``, and the chains of a
-block consume disjoint draws of it.  The same arguments give bit-identical results.
+from its own stream derived from the ``b``-th child of ``SeedSequence(seed)`` (numpy engine:
+``PCG64(child)``, the chains of a block consuming disjoint draws of it; compiled engine: one
+xoshiro256++ per chain, see :mod:`qnets.simulate.engines`).  The same arguments give bit-identical results.
+
+Step sizes: the schedule is evaluated in chunks of ``SCHEDULE_CHUNK`` steps, once up front (every
+step size must be finite and > 0; the error names the first step that is not) and again by each
+block as it goes, so memory does not grow with ``steps``.
+
+Engines: ``engine="numpy"`` (the default, and the reference), ``"compiled"`` (one-pass numba
+kernels for diagonal quadratics with Gaussian or uniform noise) or ``"auto"``; None reads the
+environment variable ``QNETS_ENGINE`` (:mod:`qnets.simulate.engines`).
 
 Parallel blocks: a block depends only on its own stream, so blocks are independent tasks.  A
-run of at least ``PARALLEL_MIN_WORK`` chain-coordinate-steps hands its blocks to the backend of
-:func:`qnets.parallel.current` (local processes or Dask; serial unless a command installed
-one); the results are bit-identical to the serial run's.
+run of at least ``PARALLEL_MIN_WORK`` chain-coordinate-steps hands its blocks to ``backend``
+(local processes or Dask; None runs them in this process); the results are bit-identical to the
+serial run's.
 """
 
 from __future__ import annotations
@@ -31,10 +40,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from qnets.simulate import _validate
+from qnets.simulate import _validate, engines
 from qnets.simulate.domain import Box
 from qnets.simulate.estimate import Estimate
-from qnets.simulate.methods import Method, Workspace
+from qnets.simulate.methods import Method
 from qnets.simulate.problems.base import Problem
 
 from qnets import parallel
@@ -47,6 +56,8 @@ QUANTITIES = ("gap", "avg_gap", "dist2")
 #: Runs of at least this many chain-coordinate-steps run their blocks on the current backend
 #: (about a second of work: below it, starting workers costs more than it saves).
 PARALLEL_MIN_WORK = 1 << 25
+#: Step sizes are evaluated this many at a time (32 KiB), so memory does not grow with ``steps``.
+SCHEDULE_CHUNK = 4096
 
 
 def log_checkpoints(steps: int, count: int = 25) -> np.ndarray:
@@ -66,6 +77,25 @@ def block_generators(seed: int, n_blocks: int) -> list[np.random.Generator]:
     """One independent generator per block, spawned from ``SeedSequence(seed)``."""
     children = np.random.SeedSequence(seed).spawn(n_blocks)
     return [np.random.Generator(np.random.PCG64(child)) for child in children]
+
+
+def step_sizes(schedule: Callable[[int], float], start: int, stop: int) -> np.ndarray:
+    """``[schedule(t) for t in range(start, stop)]`` as an array, each finite and > 0.
+
+    Raises
+    ------
+    InputError
+        Naming the first step ``t`` whose step size is not finite and > 0.
+    """
+    rates = np.array([float(schedule(t)) for t in range(start, stop)])
+    bad = np.flatnonzero(~(np.isfinite(rates) & (rates > 0)))
+    if bad.size:
+        raise InputError(f"schedule gave step size {rates[bad[0]]} at t={start + bad[0]}; it must be finite and > 0")
+    return rates
+
+
+def _chunks(steps: int) -> range:
+    return range(0, steps, SCHEDULE_CHUNK)
 
 
 @dataclass(frozen=True)
@@ -97,11 +127,15 @@ def run(
     w0: np.ndarray | None = None,
     checkpoints: Sequence[int] | np.ndarray | None = None,
     keep_trajectory: bool = False,
+    backend: parallel.Backend | None = None,
+    engine: str | None = None,
 ) -> RunResult:
     """Run ``n_chains`` independent chains of ``method`` for ``steps`` steps from ``w0``.
 
     ``w0`` defaults to the box corner ``domain.lo`` (a grid point for aligned boxes);
-    ``checkpoints`` defaults to :func:`log_checkpoints`.
+    ``checkpoints`` defaults to :func:`log_checkpoints`.  ``backend`` runs the blocks of a long run
+    (None: in this process); ``engine`` is ``numpy``, ``compiled`` or ``auto`` (None:
+    ``$QNETS_ENGINE``, else ``numpy``; see the module doc).
     """
     if not isinstance(problem, Problem):
         raise InputTypeError(f"problem must be a Problem, got {type(problem).__name__}")
@@ -117,15 +151,16 @@ def run(
     domain.check_contains("w0", w0)
     method.validate(problem, domain, w0)
     marks = log_checkpoints(steps) if checkpoints is None else _checked_checkpoints(checkpoints, steps)
-
-    rates = np.array([float(schedule(t)) for t in range(steps)])
-    bad = np.flatnonzero(~(np.isfinite(rates) & (rates > 0)))
-    if bad.size:
-        raise InputError(f"schedule gave step size {rates[bad[0]]} at t={bad[0]}; it must be finite and > 0")
+    if backend is not None and not isinstance(backend, parallel.Backend):
+        raise InputTypeError(f"backend must be a qnets.parallel.Backend or None, got {type(backend).__name__}")
+    chosen = engines.resolve_engine(engine, problem, method)
+    for start in _chunks(steps):
+        step_sizes(schedule, start, min(start + SCHEDULE_CHUNK, steps))
 
     blocks = chain_blocks(n_chains, problem.d)
-    task = ChainBlock(problem, method, domain, w0, rates, marks, keep_trajectory)
-    backend = parallel.current() if n_chains * problem.d * steps >= PARALLEL_MIN_WORK else parallel.SERIAL
+    task = ChainBlock(problem, method, domain, w0, schedule, steps, marks, keep_trajectory, chosen)
+    if backend is None or n_chains * problem.d * steps < PARALLEL_MIN_WORK:
+        backend = parallel.SERIAL
     children = np.random.SeedSequence(seed).spawn(len(blocks))
     outcomes = backend.map(task, [(b.stop - b.start, child) for b, child in zip(blocks, children, strict=True)])
     state = {name: np.concatenate([o.state[name] for o in outcomes]) for name in method.state_names}
@@ -144,6 +179,7 @@ def run(
         "n_chains": n_chains,
         "seed": seed,
         "d": problem.d,
+        "engine": chosen,
     }
     return RunResult(marks, series, state, config, trajectory)
 
@@ -169,37 +205,42 @@ class BlockOutcome:
 @dataclass(frozen=True)
 class ChainBlock:
     """The task of one block of chains: ``ChainBlock(...)((rows, seed_sequence))`` runs ``rows``
-    chains on the stream ``PCG64(seed_sequence)`` with the step sizes ``rates``."""
+    chains on the streams of ``seed_sequence`` with the engine ``engine`` (see the module doc)."""
 
     problem: Problem
     method: Method
     domain: Box
     w0: np.ndarray
-    rates: np.ndarray
+    schedule: Callable[[int], float]
+    steps: int
     marks: np.ndarray
     keep_trajectory: bool
+    engine: str = "numpy"
 
     def __call__(self, job: tuple[int, np.random.SeedSequence]) -> BlockOutcome:
         rows, seed_sequence = job
-        rng = np.random.Generator(np.random.PCG64(seed_sequence))
         problem, marks = self.problem, self.marks
+        stepper = engines.stepper(self.engine, problem, self.method, self.domain, rows, seed_sequence)
         state = {name: np.tile(self.w0, (rows, 1)) for name in self.method.state_names}
         sums = {name: np.zeros_like(array) for name, array in state.items()}
-        self.method.start(state, rng)
-        workspace = Workspace.for_shape((rows, problem.d))
+        stepper.start(state)
         records = {f"{name}.{q}": np.empty((len(marks), rows)) for name in state for q in QUANTITIES}
         trajectory = {name: np.empty((len(marks), rows, problem.d)) for name in state} if self.keep_trajectory else None
         next_mark = 0
-        for t, lr in enumerate(self.rates):
-            for name, array in state.items():
-                sums[name] += array
-            self.method.step(state, float(lr), problem, rng, self.domain, workspace)
-            if next_mark < len(marks) and t + 1 == marks[next_mark]:
-                for name, w in state.items():
-                    records[f"{name}.gap"][next_mark] = problem.gap(w)
-                    records[f"{name}.avg_gap"][next_mark] = problem.gap(sums[name] / (t + 1))
-                    records[f"{name}.dist2"][next_mark] = np.sum((w - problem.w_star) ** 2, axis=1)
-                    if trajectory is not None:
-                        trajectory[name][next_mark] = w
-                next_mark += 1
+        for start in _chunks(self.steps):
+            rates = step_sizes(self.schedule, start, min(start + SCHEDULE_CHUNK, self.steps))
+            done = 0  # steps of this chunk taken
+            while done < rates.size:
+                stop = rates.size if next_mark == len(marks) else min(rates.size, int(marks[next_mark]) - start)
+                stepper.advance(state, sums, rates[done:stop])
+                done = stop
+                if next_mark < len(marks) and start + done == marks[next_mark]:
+                    t = start + done
+                    for name, w in state.items():
+                        records[f"{name}.gap"][next_mark] = problem.gap(w)
+                        records[f"{name}.avg_gap"][next_mark] = problem.gap(sums[name] / t)
+                        records[f"{name}.dist2"][next_mark] = np.sum((w - problem.w_star) ** 2, axis=1)
+                        if trajectory is not None:
+                            trajectory[name][next_mark] = w
+                    next_mark += 1
         return BlockOutcome(state, records, trajectory)

@@ -31,12 +31,12 @@ from qnets.pipeline.reproduce import reproduce
 from qnets.pipeline.tasks import CheckTask, FigureDataTask, run_cached
 
 
-def _run_bytes(method_name: str) -> dict[str, bytes]:
-    """Every recorded number of a 4-block Monte Carlo run, as bytes."""
+def _run_bytes(method_name: str, backend: parallel.Backend | None = None) -> dict[str, bytes]:
+    """Every recorded number of a 4-block Monte Carlo run on ``backend``, as bytes."""
     problem = Quadratic(np.geomspace(0.5, 2.0, 300), noise=GaussianNoise(1.0))
     grid = Grid(0.05)
     method = StochasticRounding(grid) if method_name == "sr" else BinaryConnect(grid)
-    result = run(problem, method, inverse_time(1.0), 30, 700, 3, Box.around(problem.w_star, 1.0, grid))
+    result = run(problem, method, inverse_time(1.0), 30, 700, 3, Box.around(problem.w_star, 1.0, grid), backend=backend)
     out = {f"{k}.mean": v.mean.tobytes() for k, v in result.series.items()}
     out |= {f"{k}.stderr": v.stderr.tobytes() for k, v in result.series.items()}
     return out | {k: v.tobytes() for k, v in result.final_weights.items()}
@@ -46,8 +46,7 @@ def _run_bytes(method_name: str) -> dict[str, bytes]:
 def test_monte_carlo_blocks_on_two_processes_equal_the_serial_run_bit_for_bit(method_name, monkeypatch):
     monkeypatch.setattr(monte_carlo, "PARALLEL_MIN_WORK", 1)
     serial = _run_bytes(method_name)
-    with parallel.using(parallel.Backend(jobs=2)):
-        assert _run_bytes(method_name) == serial
+    assert _run_bytes(method_name, parallel.Backend(jobs=2)) == serial
 
 
 def test_dask_local_cluster_gives_the_local_results(monkeypatch):
@@ -60,8 +59,7 @@ def test_dask_local_cluster_gives_the_local_results(monkeypatch):
     ) as cluster:
         backend = parallel.Backend(scheduler=cluster.scheduler_address)
         assert backend.map(math.sqrt, [9.0, 4.0, 1.0]) == [3.0, 2.0, 1.0]
-        with parallel.using(backend):
-            assert _run_bytes("sr") == serial
+        assert _run_bytes("sr", backend) == serial
 
 
 def test_unreachable_scheduler_is_a_one_line_input_error_naming_the_option():

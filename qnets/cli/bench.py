@@ -7,8 +7,9 @@ import argparse
 from qnets.cli._common import add_memory_option, check_cost, options_text, whole
 
 HELP = (
-    "throughput of the SR engine against the RNG limit and its parallel speed-up "
-    "(or, with --exact / --markov / --all, exact propagation and the stationary solvers)"
+    "throughput of the SR engines (numpy and compiled) against numpy's draw-only rate and their parallel "
+    "speed-up (or, with --exact / --markov / --all, exact propagation and the stationary solvers), each "
+    "figure beside its reference measured in the same process"
 )
 
 
@@ -40,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Measure and print."""
     from qnets.output import dumps
-    from qnets.simulate.bench import bench, exact_bench, parallel_speedup
+    from qnets.simulate.bench import REFERENCES, bench, exact_bench, parallel_speedup, spsolve_reference
     from qnets.simulate.budget import bench_cost
     from qnets.simulate.markov.accuracy import large_chain_timings, solver_accuracy
 
@@ -52,7 +53,7 @@ def run_command(args: argparse.Namespace) -> int:
     if args.all or args.exact:
         report |= exact_bench()
     if args.all or args.markov:
-        report |= solver_accuracy() | large_chain_timings()
+        report |= solver_accuracy() | large_chain_timings() | spsolve_reference()
     if args.all or args.nets:
         from qnets.simulate.nets.bench import bench_nets
 
@@ -61,5 +62,9 @@ def run_command(args: argparse.Namespace) -> int:
         print(dumps(report))
     else:
         for key, value in report.items():
-            print(f"{key:>40}  {value:.4g}" if isinstance(value, float) else f"{key:>40}  {value}")
+            line = f"{key:>40}  {value:.4g}" if isinstance(value, float) else f"{key:>40}  {value}"
+            if key in REFERENCES and REFERENCES[key][1] in report:
+                name, reference = REFERENCES[key][0], report[REFERENCES[key][1]]
+                line += f"   {name}: {reference:.4g}, ratio {value / reference:.3g}"
+            print(line)
     return 0

@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 
-from qnets import parallel
 from qnets.cli._common import (
     StepProgress,
     add_memory_option,
@@ -150,10 +149,9 @@ def run_command(args: argparse.Namespace) -> int:
             "use a smaller --lr or --noise"
         )
     label = f"qnets simulate ({args.chains} chains x {args.steps} steps)"
-    with parallel.using(backend), np.errstate(all="ignore"):
-        result = run(
-            problem, method, StepProgress(schedule, args.steps, label), args.steps, args.chains, args.seed, domain
-        )
+    progress = StepProgress(schedule, args.steps, label)
+    with np.errstate(all="ignore"):
+        result = run(problem, method, progress, args.steps, args.chains, args.seed, domain, backend=backend)
     overflowed = [key for key, series in result.series.items() if not np.all(np.isfinite(series.mean))]
     if overflowed:
         raise InputError(

@@ -31,18 +31,22 @@ import scipy.sparse as sp
 from qnets.simulate import _validate
 from qnets.simulate.domain import Box
 from qnets.simulate.grid import Grid
-from qnets.simulate.markov.kernel import additive_noise, rounding_law
+from qnets.simulate.markov.kernel import additive_noise
 from qnets.simulate.markov.stationary import stationary
-from qnets.simulate.noise import AdditiveNoise, GaussianNoise
+from qnets.simulate.monte_carlo import SCHEDULE_CHUNK, step_sizes
+from qnets.simulate.noise import AdditiveNoise, GaussianNoise, MinibatchNoise, UniformNoise
 from qnets.simulate.problems.quadratic import Quadratic
 
 from qnets.errors import InputError, InputTypeError
 
 #: The truncated lattice of :func:`sr_floor_quadratic` must hold all but this much mass.
 TAIL_MASS = 1e-25
-#: Transition entries (float64) per block of coordinates propagated together by
-#: :func:`exact_sr_quadratic`: 4 MiB, large enough that per-step Python overhead is small.
-LAW_BLOCK_ELEMENTS = 1 << 19
+#: E2 puts the Gaussian mass beyond this many standard deviations of a step's noise (below 1e-23
+#: per row) on the ends of each row's band (:mod:`qnets.simulate.markov.exact_kernels`).
+Z_TAIL = 10.0
+#: A box is centred at ``w*`` (E2 then uses the mirror symmetry) when ``|lo + hi - 2 w*|`` is at
+#: most this many ulps of the largest of ``|lo|``, ``|hi|``, ``|w*|``.
+MIRROR_ULPS = 8
 
 
 @dataclass(frozen=True)
@@ -133,45 +137,28 @@ class ExactSRRun:
         return np.arange(1, self.last.size + 1)
 
 
-def _propagate_block(
-    h: np.ndarray,
-    z_points: np.ndarray,
-    start: np.ndarray,
-    weight: np.ndarray,
-    schedule: Callable[[int], float],
-    steps: int,
-    noise: AdditiveNoise,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``sum_k weight_k E z_k,t^2`` and ``sum_k weight_k E z_bar_k,t^2`` for ``t = 1..steps`` over a
-    block of ``c`` coordinates with ``K`` states each (``z_points`` of shape ``(c, K)``).
+def _noise_arguments(noise: AdditiveNoise) -> tuple[int, float, np.ndarray, np.ndarray, bool]:
+    """``(kind, scale, values, probs, symmetric)`` of ``noise`` for :mod:`qnets.simulate.markov.exact_kernels`."""
+    from qnets.simulate.markov import exact_kernels as kernels
 
-    The laws ``p``, ``u``, ``v`` of the module doc are stacked as ``(c, 3, K)`` and advanced by one
-    batched product with the ``(c, K, K)`` transition laws, rebuilt only when the step changes.
-    """
-    rows = np.arange(h.size)
-    state = np.zeros((h.size, 3, z_points.shape[1]))
-    state[rows, 0, start] = 1.0
-    mixed, scratch = np.empty_like(state), np.empty_like(z_points)
-    z_squared, twice_z = z_points**2, 2 * z_points
-    weighted_z_squared = weight[:, None] * z_squared
-    last, averaged = np.empty(steps), np.empty(steps)
-    law, law_lr = np.empty(0), math.nan
-    for t in range(steps):
-        lr = float(schedule(t))
-        if lr != law_lr:
-            law, law_lr = rounding_law(z_points * (1 - lr * h[:, None]), z_points, lr, noise), lr
-        p, u, v = state[:, 0], state[:, 1], state[:, 2]
-        mixed[:, 0] = p  # p, u + z p, v + 2 z u + z^2 p (the recursions of the module doc)
-        np.multiply(z_points, p, out=mixed[:, 1])
-        mixed[:, 1] += u
-        np.multiply(z_squared, p, out=mixed[:, 2])
-        mixed[:, 2] += v
-        np.multiply(twice_z, u, out=scratch)
-        mixed[:, 2] += scratch
-        np.matmul(mixed, law, out=state)
-        last[t] = np.einsum("ck,ck->", state[:, 0], weighted_z_squared)
-        averaged[t] = np.einsum("ck,c->", state[:, 2], weight) / (t + 1) ** 2
-    return last, averaged
+    empty = np.zeros(0)
+    if isinstance(noise, GaussianNoise):
+        return kernels.GAUSSIAN, noise.sigma, empty, empty, True
+    if isinstance(noise, UniformNoise):
+        return kernels.UNIFORM, noise.half_width, empty, empty, True
+    law = noise.law if isinstance(noise, MinibatchNoise) else noise
+    order = np.argsort(law.values)
+    values, probs = law.values[order], law.probs[order]
+    symmetric = bool(np.array_equal(values, -values[::-1]) and np.array_equal(probs, probs[::-1]))
+    spread = float(np.max(np.abs(values[probs > 0])))
+    return kernels.DISCRETE, spread, np.ascontiguousarray(values), np.ascontiguousarray(probs), symmetric
+
+
+def _mirrored(lo: np.ndarray, hi: np.ndarray, w_star: np.ndarray) -> np.ndarray:
+    """Per coordinate: is the box centred at ``w*`` (to ``MIRROR_ULPS`` ulps), so that ``z -> -z``
+    maps the lattice onto itself?"""
+    size = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), np.abs(w_star))
+    return np.abs(lo + hi - 2 * w_star) <= MIRROR_ULPS * np.finfo(float).eps * size
 
 
 def exact_sr_quadratic(
@@ -185,11 +172,14 @@ def exact_sr_quadratic(
     """E2: propagate SR's exact per-coordinate laws on a diagonal quadratic with additive noise.
 
     ``w0`` (default ``box.lo``, as in :func:`qnets.simulate.run`) must be a grid point of the box.
-    Coordinates with equal ``(h, w*, lo, hi, w0)`` share one computation.  The distinct
-    coordinates are propagated together, in blocks of at most ``LAW_BLOCK_ELEMENTS`` transition
-    entries, so memory is ``O(d K)`` plus one block and no Python loop runs over coordinates
-    or states; the cost is ``O(d K^2)`` per step (and one evaluation of the laws per block
-    whenever the step size changes).
+    Coordinates with equal ``(h, w*, lo, hi, w0)`` share one computation.  Each distinct one is
+    propagated by the compiled kernels of :mod:`qnets.simulate.markov.exact_kernels`: only ``p_t`` and
+    ``u_t`` (the rows of ``T_t`` sum to one, so ``sum_y v_{t+1}(y) = sum_y v_t(y) + 2 u_t . z +
+    p_t . z^2`` and ``v`` is never formed), on the folded and odd kernels of about ``K/2`` states
+    where the box is centred at ``w*`` and the noise symmetric, with the laws rebuilt only when
+    the step size changes, from one ramp evaluation per point of each row's band.  Cost per
+    distinct coordinate and step: ``2 K'^2`` multiply-adds (``K' = K`` or about ``K/2``), plus
+    ``K' x band`` ramp evaluations when the step changes; memory ``O(K^2)`` besides the output.
 
     Parameters
     ----------
@@ -225,21 +215,28 @@ def exact_sr_quadratic(
     w0 = box.lo.copy() if w0 is None else _validate.vector("w0", w0, problem.d)
     if not np.all(grid.contains(w0)) or np.any(w0 < box.lo) or np.any(w0 > box.hi):
         raise InputError("w0 must be a grid point inside the box")
+    rates = np.concatenate(
+        [step_sizes(schedule, t, min(t + SCHEDULE_CHUNK, steps)) for t in range(0, steps, SCHEDULE_CHUNK)]
+    )
+    from qnets.simulate.markov import exact_kernels as kernels
+
+    kind, scale, values, probs, symmetric_noise = _noise_arguments(noise)
     keys = np.stack([np.asarray(problem.H, dtype=float), problem.w_star, box.lo, box.hi, w0], axis=1)
     distinct, counts = np.unique(keys, axis=0, return_counts=True)
     h, w_star, lo, hi, start = distinct.T
-    sizes = np.rint((hi - lo) / grid.delta).astype(int) + 1
+    delta = grid.delta
+    sizes = np.rint((hi - lo) / delta).astype(int) + 1
+    mirrored = _mirrored(lo, hi, w_star) & symmetric_noise
     last, averaged = np.zeros(steps), np.zeros(steps)
-    for size in np.unique(sizes):
-        members = np.flatnonzero(sizes == size)
-        block = max(1, LAW_BLOCK_ELEMENTS // size**2)
-        for first in range(0, members.size, block):
-            k = members[first : first + block]
-            z_points = lo[k, None] + grid.delta * np.arange(size) - w_star[k, None]
-            index = np.rint((start[k] - lo[k]) / grid.delta).astype(int)
-            block_last, block_averaged = _propagate_block(
-                h[k], z_points, index, 0.5 * h[k] * counts[k], schedule, steps, noise
-            )
-            last += block_last
-            averaged += block_averaged
+    for size, symmetric in sorted(set(zip(sizes.tolist(), mirrored.tolist(), strict=True))):
+        k = np.flatnonzero((sizes == size) & (mirrored == symmetric))
+        if symmetric:  # exactly mirrored offsets
+            z_points = np.tile(delta * (np.arange(size) - (size - 1) / 2), (k.size, 1))
+        else:
+            z_points = lo[k, None] + delta * np.arange(size) - w_star[k, None]
+        index = np.rint((start[k] - lo[k]) / delta).astype(np.int64)
+        kernels.propagate(
+            z_points, h[k], index, 0.5 * h[k] * counts[k], rates, delta, kind, scale, values, probs, Z_TAIL,
+            symmetric, last, averaged,
+        )  # fmt: skip
     return ExactSRRun(last, averaged)

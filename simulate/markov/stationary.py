@@ -6,7 +6,7 @@ its residual ``||pi P - pi||_1`` (or ``||pi A||_1``).  Three solvers:
 * ``birth-death`` (tridiagonal ``M``): detailed balance ``pi_{i+1}/pi_i = M[i, i+1] /
   M[i+1, i]``, summed in log space (in extended precision, where the platform has it), so
   laws spanning hundreds of orders of magnitude are exact to rounding;
-* ``gth`` (dense, up to ``GTH_MAX_STATES``): Grassmann-Taksar-Heyman elimination, which uses
+* ``gth`` (dense work): Grassmann-Taksar-Heyman elimination, which uses
   only off-diagonal entries and no subtractions, so tiny transition probabilities (1e-14 and
   below) keep their relative accuracy;
 * ``sparse-lu`` (any size): ``pi M = 0`` with ``pi`` pinned to 1 at the mode, then normalised,
@@ -15,9 +15,28 @@ its residual ``||pi P - pi||_1`` (or ``||pi A||_1``).  Three solvers:
   unlike GTH, not entry by entry when rates span many orders of magnitude; when cancellation
   makes it fail it raises ``ArithmeticError`` instead of returning negative entries.
 
-``method="auto"`` picks birth-death for tridiagonal chains, GTH up to ``GTH_MAX_STATES``
-states and sparse LU beyond, falling back to GTH when sparse LU fails on a chain of at most
-``GTH_FALLBACK_STATES`` states.
+``method="auto"`` chooses by cost and accuracy, and records why in ``StationaryLaw.choice``:
+
+* birth-death for tridiagonal chains (exact to rounding, ``O(n)``);
+* GTH (entry-wise accurate) when its ``O(n^3)`` time, estimated as ``GTH_SECONDS_PER_CUBE n^3``
+  (measured), is at most ``GTH_BUDGET_SECONDS``, or when the chain is dense (at least
+  ``DENSE_FRACTION`` of its entries non-zero: sparse LU then saves nothing) and has at most
+  ``GTH_FALLBACK_STATES`` states;
+* sparse LU otherwise (a 1,369-state grid chain: 5 ms against GTH's 2.3 s), with an accuracy
+  certificate, falling back to GTH (up to ``GTH_FALLBACK_STATES`` states) when sparse LU fails or
+  its certificate does.
+
+The certificate of a sparse-LU law (``StationaryLaw.certificate``): the states are cut into at
+most ``CERTIFICATE_BLOCKS`` blocks of consecutive indices and the chain aggregated with the
+computed law as weights, ``A_IJ = sum_{i in I, j in J} pi_i A_ij / pi_I``.  For the exact law the
+aggregated chain's stationary law is exactly ``(pi_I)`` (block balance), whatever the partition;
+GTH solves the small chain entry-wise accurately, and the certificate is the largest relative
+difference ``|pi_I - g_I| / g_I``; blocks beyond ``CERTIFICATE_TOLERANCE`` are reported by their
+largest mass (on the 251 x 251 three-well chain: a well of mass below 4e-20, off by a factor 150,
+which the residual of 2e-15 does not show).  ``auto`` falls back to GTH when a block is not
+certified and GTH is affordable; beyond that the law is returned with its certificate.  Unlike
+the residual ``||pi A||_1``, which is dominated by the
+heavy states, it sees a wrong mass in a block of tiny mass (a metastable well seldom visited).
 
 Reducible chains: the law is computed on the closed (recurrent) communicating classes.  A
 chain with one closed class and any number of transient states has a unique stationary law,
@@ -29,27 +48,38 @@ rather than picking one, so the caller restricts the chain to the class it means
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 from scipy.sparse.linalg import splu
 
 from qnets.errors import InputError
 
-GTH_MAX_STATES = 1500
+#: GTH's time per ``n^3`` (2.28 s at 1,369 states, measured on a quiet 2-core machine).
+GTH_SECONDS_PER_CUBE = 9e-10
+#: ``method="auto"`` uses GTH on a sparse chain when its estimated time is at most this.
+GTH_BUDGET_SECONDS = 0.25
+#: A chain with at least this fraction of non-zero entries is dense: GTH, not sparse LU.
+DENSE_FRACTION = 0.1
 #: ``method="auto"`` falls back to GTH, when sparse LU fails, up to this many states.
 GTH_FALLBACK_STATES = 3000
+#: Blocks of the aggregated chain of sparse LU's certificate, and the certificate's tolerance.
+CERTIFICATE_BLOCKS = 256
+CERTIFICATE_TOLERANCE = 1e-6
 #: Row sums of a transition matrix (1) or generator (0) must match within this tolerance.
 ROW_SUM_TOLERANCE = 1e-9
 #: Entries of a sparse-LU solution below ``-NEGATIVE_TOLERANCE`` raise; above it they are
 #: round-off, set to 0, and reported as ``clipped``.
 NEGATIVE_TOLERANCE = 1e-12
 #: Sparse LU solves at most this many times, each pinned at the largest entry of the last, and
-#: stops when no entry exceeds the pinned one's 1 by more than ``MODE_TIE`` (tied modes).
+#: stops when no entry exceeds the pinned one's 1 by more than a factor ``1 / PIN_MASS`` (the
+#: pinned state holds at least this fraction of the mode's mass: a solve pinned there is as
+#: accurate, and one near the mode saves the second factorisation).
 MODE_SEARCHES = 4
-MODE_TIE = 1e-8
+PIN_MASS = 0.1
 METHODS = ("auto", "birth-death", "gth", "sparse-lu")
 
 
@@ -59,13 +89,19 @@ class ReducibleChainError(InputError):
 
 @dataclass(frozen=True)
 class StationaryLaw:
-    """``pi`` with its residual, the solver used and whether ``M`` was a generator."""
+    """``pi`` with its residual, the solver used, whether ``M`` was a generator, why the solver was
+    chosen, and for sparse LU its number of solves, its certificate (NaN for the other solvers) and
+    the largest mass of a block it did not certify (0: every block within ``CERTIFICATE_TOLERANCE``)."""
 
     pi: np.ndarray
     residual: float
     method: str
     kind: str
     clipped: float = 0.0
+    choice: str = ""
+    certificate: float = math.nan
+    solves: int = 0
+    uncertified_mass: float = 0.0
 
 
 def chain_kind(matrix: np.ndarray | sp.spmatrix) -> str:
@@ -198,13 +234,38 @@ def _sparse_lu_pinned(system: sp.csc_matrix, pinned: int) -> np.ndarray:
     return pi
 
 
+def first_pin(off: sp.csr_matrix) -> int:
+    """An estimate of the mode: the maximum of the log-potential ``phi`` built along a
+    breadth-first spanning tree from state 0 by ``phi_c = phi_p + log(a_pc / a_cp)`` (``p`` the
+    parent of ``c``), exact for a reversible chain (detailed balance ``pi_c / pi_p = a_pc / a_cp``)
+    and close to it for SR's grid chains; an edge used one way only counts as balanced.  ``O(nnz)``,
+    with the sums to the root by pointer doubling."""
+    n = off.shape[0]
+    order, parent = breadth_first_order(off + off.T, 0, directed=False, return_predecessors=True)
+    children = order[1:]
+    parents = parent[children]
+    forward = np.asarray(off[parents, children]).ravel()
+    backward = np.asarray(off[children, parents]).ravel()
+    with np.errstate(divide="ignore"):
+        step = np.where((forward > 0) & (backward > 0), np.log(forward) - np.log(backward), 0.0)
+    potential = np.zeros(n)
+    potential[children] = step
+    ancestor = np.arange(n)
+    ancestor[children] = parents
+    while np.any(ancestor != ancestor[ancestor]):  # potential[i]: the sum of steps from ancestor[i] to i
+        potential += potential[ancestor] * (ancestor != np.arange(n))
+        ancestor = ancestor[ancestor]
+    potential += potential[ancestor] * (ancestor != np.arange(n))
+    return int(np.argmax(potential))
+
+
 def _largest_entry(solution: np.ndarray) -> int:
     """The state of the largest entry in magnitude: a solve pinned at a state of tiny mass is
     off by orders of magnitude and of either sign, so the signed maximum can point anywhere."""
     return int(np.argmax(np.abs(solution)))
 
 
-def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
+def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float, int]:
     """Solve ``(P - I)^T pi = 0`` (or ``A^T pi = 0``) with ``pi_k = 1`` pinned at one state.
 
     The diagonal is rebuilt as minus the off-diagonal row sums (for ``P`` that is ``P_ii - 1``
@@ -218,10 +279,11 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
     The solve is only accurate when ``k`` carries much mass.  Pinned at a state of tiny mass (the
     middle state of the three-well toy, 1e-14 of the mode) the solution has entries of +-1e14
     and its signed maximum can point at a state of tiny mass too: pinned there, the 501 x 501
-    three-well chain gave entries of -3.7e-9.  So the first solve is pinned at the middle state
-    and each next one at the largest entry in magnitude of the last, until the pinned state is
-    the largest, up to ties within ``MODE_TIE`` (two solves on the three-well chains); after
-    ``MODE_SEARCHES`` solves without that it raises.
+    three-well chain gave entries of -3.7e-9.  So the first solve is pinned at :func:`first_pin`'s
+    estimate of the mode (one factorisation when it is near the mode, as on the three-well chains) and
+    each next one at the largest entry in magnitude of the last, until the pinned state is the
+    largest, up to a factor ``1 / PIN_MASS``; after ``MODE_SEARCHES`` solves without that it
+    raises.  Returns the law, the clipped round-off and the number of solves.
 
     The guard is needed: on the 251 x 251 three-well chain the solution pinned at the mode has
     a block of about 4,300 entries near -1.5e-9 (a metastable well that SR seldom visits gets a
@@ -229,15 +291,14 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
     and an error of the other sign would pass the guard too: for large metastable chains the
     residual is not a certificate of accuracy (paper_notes/markov.md).
     """
-    n = m.shape[0]
     off = (m - sp.diags(m.diagonal())).tocsr()
     off.eliminate_zeros()
     system = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).T.tocsc()
-    pinned = n // 2
-    for _ in range(MODE_SEARCHES):
+    pinned = first_pin(off)
+    for solves in range(1, MODE_SEARCHES + 1):  # noqa: B007 (the count is returned)
         pi = _sparse_lu_pinned(system, pinned)
         mode = _largest_entry(pi)
-        if abs(pi[mode]) <= 1 + MODE_TIE:  # pi[pinned] is 1: the pinned state is (tied for) the largest
+        if abs(pi[mode]) <= 1 / PIN_MASS:  # pi[pinned] is 1: it holds at least PIN_MASS of the largest
             break
         pinned = mode
     else:
@@ -251,7 +312,41 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float]:
         raise ArithmeticError(
             f"sparse LU gave a stationary entry of {-negative:.3g}; the chain is too ill-conditioned, use method='gth'"
         )
-    return np.maximum(pi, 0.0), negative
+    return np.maximum(pi, 0.0), negative, solves
+
+
+def certificate(pi: np.ndarray, m: sp.csr_matrix, blocks: int = CERTIFICATE_BLOCKS) -> tuple[float, float]:
+    """``(worst, uncertified)``: the largest relative difference between the block masses of ``pi``
+    and the GTH law of the chain aggregated with ``pi`` as weights (see the module doc), and the
+    largest mass of a block that differs by more than ``CERTIFICATE_TOLERANCE`` (0 if none); inf
+    and 1 if a block has no mass."""
+    n = m.shape[0]
+    labels = (np.arange(n) * min(blocks, n)) // n
+    indicator = sp.csr_matrix((np.ones(n), (np.arange(n), labels)))
+    mass = indicator.T @ pi
+    if np.any(mass <= 0):
+        return math.inf, 1.0
+    off = (m - sp.diags(m.diagonal())).tocsr()
+    aggregated = sp.csr_matrix(indicator.T @ sp.diags(pi) @ off @ indicator) / mass[:, None]
+    exact = _gth(sp.csr_matrix(aggregated))
+    mass = mass / mass.sum()
+    errors = np.abs(mass - exact) / exact
+    failing = errors > CERTIFICATE_TOLERANCE
+    return float(errors.max()), float(mass[failing].max()) if failing.any() else 0.0
+
+
+def _auto_choice(m: sp.csr_matrix) -> tuple[str, str]:
+    """``(solver, why)`` for ``method="auto"`` (see the module doc)."""
+    n = m.shape[0]
+    if _is_tridiagonal(m):
+        return "birth-death", "tridiagonal"
+    gth_seconds = GTH_SECONDS_PER_CUBE * n**3
+    fraction = m.nnz / n**2
+    if gth_seconds <= GTH_BUDGET_SECONDS:
+        return "gth", f"GTH estimated at {gth_seconds:.2g} s <= {GTH_BUDGET_SECONDS} s"
+    if fraction >= DENSE_FRACTION and n <= GTH_FALLBACK_STATES:
+        return "gth", f"dense ({fraction:.0%} non-zero): sparse LU saves nothing over GTH ({gth_seconds:.2g} s)"
+    return "sparse-lu", f"sparse ({m.nnz / n:.3g} entries a row), GTH estimated at {gth_seconds:.2g} s"
 
 
 def residual(pi: np.ndarray, matrix: np.ndarray | sp.spmatrix, kind: str) -> float:
@@ -291,10 +386,8 @@ def stationary(matrix: np.ndarray | sp.spmatrix, method: str = "auto") -> Statio
     states = closed_class(full)
     m = full if states.size == full.shape[0] else full[states][:, states].tocsr()
     n = m.shape[0]
-    chosen = method
-    if method == "auto":
-        chosen = "birth-death" if _is_tridiagonal(m) else "gth" if n <= GTH_MAX_STATES else "sparse-lu"
-    clipped = 0.0
+    chosen, why = _auto_choice(m) if method == "auto" else (method, "asked for")
+    clipped, score, solves, uncertified = 0.0, math.nan, 0, 0.0
     if chosen == "birth-death":
         if not _is_tridiagonal(m):
             raise InputError("method 'birth-death' needs a tridiagonal chain")
@@ -306,20 +399,25 @@ def stationary(matrix: np.ndarray | sp.spmatrix, method: str = "auto") -> Statio
             if method != "auto":
                 raise
             try:
-                law, clipped = _sparse_lu(m)
+                law, clipped, solves = _sparse_lu(m)
             except ArithmeticError as lu_error:
                 raise ArithmeticError(
                     "neither GTH nor sparse LU resolves this chain in float64 (its rates span beyond the "
                     f"double range: {gth_error.args[0].split(';')[0]}; {lu_error.args[0].split(';')[0]})"
                 ) from None
-            chosen = "sparse-lu"
+            chosen, why = "sparse-lu", f"{why}; GTH overflowed"
+            score, uncertified = certificate(law, m)
     else:
         try:
-            law, clipped = _sparse_lu(m)
-        except ArithmeticError:
+            law, clipped, solves = _sparse_lu(m)
+            score, uncertified = certificate(law, m)
+            if method == "auto" and uncertified > 0 and n <= GTH_FALLBACK_STATES:
+                raise ArithmeticError(f"sparse LU's certificate is {score:.3g} > {CERTIFICATE_TOLERANCE}")
+        except ArithmeticError as error:
             if method != "auto" or n > GTH_FALLBACK_STATES:
                 raise
-            law, chosen = _gth(m), "gth"
+            law, chosen, why = _gth(m), "gth", f"{why}; sparse LU failed ({error.args[0].split(';')[0]})"
+            clipped, score, uncertified = 0.0, math.nan, 0.0
     pi = np.zeros(full.shape[0])
     pi[states] = law
-    return StationaryLaw(pi, residual(pi, full, kind), chosen, kind, clipped)
+    return StationaryLaw(pi, residual(pi, full, kind), chosen, kind, clipped, why, score, solves, uncertified)
