@@ -5,6 +5,7 @@ import socket
 
 import numpy as np
 import pytest
+from nets_cache import private_cache
 from qnets.simulate.nets import data as data_module
 from qnets.simulate.nets import mnist1d as source
 from qnets.simulate.nets.data import standardise
@@ -17,13 +18,8 @@ SMALL_ARGS = {**source.STANDARD_ARGS, "num_samples": 200}
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    """A private cache directory, also installed as $XDG_CACHE_HOME for ``load``."""
-    directory = tmp_path_factory.mktemp("xdg")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(directory))
-        data_module.load.cache_clear()
-        yield directory / "qnets"
-    data_module.load.cache_clear()
+    with private_cache(tmp_path_factory) as directory:
+        yield directory
 
 
 @pytest.fixture(scope="module")
