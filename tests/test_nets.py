@@ -1,11 +1,13 @@
 """Networks on real data: data loading, gradients, training rules, input errors, the CLI."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
+from nets_cache import private_cache
 from qnets.simulate.grid import Grid
-from qnets.simulate.nets import MLP, TrainConfig, load, train, weight_grid
+from qnets.simulate.nets import MLP, TrainConfig, load, studies, train, weight_grid
 from qnets.simulate.nets.data import SPLIT_SEED, TEST_FRACTION, standardise, stratified_split
 
 from qnets.cli import main
@@ -15,6 +17,12 @@ from qnets.errors import InputError
 @pytest.fixture(scope="module")
 def digits():
     return load("digits")
+
+
+@pytest.fixture(scope="module")
+def mnist1d(tmp_path_factory):
+    with private_cache(tmp_path_factory):
+        yield load("mnist1d")
 
 
 def test_digits_have_the_documented_shapes_and_every_class_on_both_sides(digits):
@@ -128,6 +136,9 @@ def test_r_stagnates_when_steps_are_below_half_a_grid_spacing(digits):
     "changes,option",
     [
         ({"method": "adam"}, "--method"),
+        ({"optimizer": "rmsprop"}, "--optimizer"),
+        ({"model": "resnet"}, "--model"),
+        ({"audit": (2,)}, "audit"),
         ({"bits": 0}, "--bits"),
         ({"batch": 2000}, "--batch"),
         ({"steps": 0}, "--steps"),
@@ -159,6 +170,10 @@ def test_nets_command_json_has_mean_and_stderr_for_every_method(capsys):
         (["--method", "adam"], "--method"),
         (["--bits", "0"], "--bits"),
         (["--batch", "5000"], "--batch"),
+        (["--optimizer", "rmsprop"], "--optimizer"),
+        (["--study", "weights"], "--study"),
+        (["--decay", "1.5"], "--decay"),
+        (["--model", "cnn", "--width", "0"], "--width"),
     ],
 )
 def test_nets_command_rejects_bad_input_in_one_line(capsys, argv, option):
@@ -167,11 +182,59 @@ def test_nets_command_rejects_bad_input_in_one_line(capsys, argv, option):
     assert option in message and "\n" not in message
 
 
-def test_bench_nets_reports_the_ratio_to_a_loop_over_seeds():
+def test_bench_nets_reports_the_ratio_to_a_loop_over_seeds(mnist1d):
     from qnets.simulate.nets.bench import bench_nets
 
-    report = bench_nets(n_seeds=3, steps=5)
-    assert report["speedup"] > 0 and report["examples_x_seeds_per_s"] > 0
-    assert report["speedup"] == pytest.approx(
-        report["examples_x_seeds_per_s"] / report["python_loop_examples_x_seeds_per_s"]
-    )
+    report = bench_nets(n_seeds=3, steps=5, cnn_steps=3)
+    for prefix in ("", "cnn_"):
+        assert report[f"{prefix}speedup"] > 0 and report[f"{prefix}examples_x_seeds_per_s"] > 0
+        assert report[f"{prefix}speedup"] == pytest.approx(
+            report[f"{prefix}examples_x_seeds_per_s"] / report[f"{prefix}python_loop_examples_x_seeds_per_s"]
+        )
+
+
+TINY_CNN = dataclasses.replace(
+    studies.CNN_QUICK,
+    n_seeds=2,
+    steps=4,
+    batch=8,
+    hidden=(3, 3, 3),
+    bits=(1,),
+    batches=(4, 8),
+    batch_steps=3,
+    rates=(0.04, 0.02),
+    horizon=0.08,
+    rate_seeds=2,
+    optimizers=("sgd", "adam"),
+)
+
+
+def test_adam_rows_leave_the_sgd_rows_of_a_table_unchanged(mnist1d):
+    both = studies.table_study(TINY_CNN, 3)
+    sgd = studies.table_study(dataclasses.replace(TINY_CNN, optimizers=("sgd",)), 3)
+    names = zip(both["optimizers"], both["methods"], both["bits"], strict=True)
+    labels = [studies.row_label(m, b, o) for o, m, b in names]
+    sgd_rows, adam_rows = ["FP", "BC binary", "SR binary", "R binary"], ["FP-ADAM", "BC-ADAM binary"]
+    assert labels == [*sgd_rows, *adam_rows, "SR-ADAM binary", "R-ADAM binary"]
+    assert np.array_equal(both["errors"][:4], sgd["errors"])
+    assert set(both["fingerprints"].tolist()) == {mnist1d.fingerprint}
+
+
+def test_cnn_studies_have_their_documented_shapes(mnist1d):
+    decay = studies.decay_study(TINY_CNN, 0)
+    assert decay["flip_rates"].shape == (2, 4, 2) and decay["rates"].tolist() == [0.02, 0.005, 0.00125, 0.0003125]
+    assert studies.flips_per_unit_step(decay).shape == (2, 4, 2)
+    assert studies.batch_study(TINY_CNN, 0)["errors"].shape == (2, 2, 2)
+    rate = studies.rate_study(TINY_CNN, 0)
+    assert rate["steps"].tolist() == [2, 4] and rate["losses"].shape == (3, 2, 2)
+
+
+@pytest.mark.parametrize("study", ["table", "batch", "lr", "flips"])
+def test_nets_command_runs_every_study_on_the_cnn(mnist1d, capsys, study):
+    argv = ["nets", "--model", "cnn", "--study", study, "--json", "--seeds", "2", "--width", "3", "--bits", "1"]
+    assert main([*argv, "--steps", "4", "--batch", "8", "--optimizer", "adam"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["sizes"]["dataset"] == "mnist1d" and payload["sizes"]["hidden"] == [3, 3, 3]
+    assert payload["rows"] and all(row["n_seeds"] == 2 for row in payload["rows"])
+    if study == "table":
+        assert [row["label"] for row in payload["rows"]][:2] == ["FP-ADAM", "BC-ADAM binary"]

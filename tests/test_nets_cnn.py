@@ -57,8 +57,8 @@ def test_architecture_is_the_mnist1d_authors_convbase():
     weights, biases = model.init(1, np.random.default_rng(0))
     # ConvBase's parameter count: 150 + 1900 + 1900 + 1260
     assert sum(w.size for w in weights) + sum(b.size for b in biases) == 5210
-    assert model.scales[0] == pytest.approx(np.sqrt(1.5 / (5 * 1 + 5 * 25)))
-    assert model.scales[-1] == pytest.approx(np.sqrt(1.5 / (125 + 10)))
+    assert model.scales[0] == pytest.approx(conv.GAIN * np.sqrt(1.5 / (5 * 1 + 5 * 25)))
+    assert model.scales[-1] == pytest.approx(conv.GAIN * np.sqrt(1.5 / (125 + 10)))
 
 
 def test_convolution_matches_the_naive_cross_correlation():
