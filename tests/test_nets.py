@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from nets_cache import private_cache
+from nets_helpers import max_gradient_error, private_cache
 from qnets.simulate.grid import Grid
 from qnets.simulate.nets import MLP, TrainConfig, load, studies, train, weight_grid
 from qnets.simulate.nets.data import SPLIT_SEED, TEST_FRACTION, standardise, stratified_split
@@ -70,24 +70,7 @@ def test_bad_test_fraction_and_unknown_dataset_are_input_errors():
 
 @pytest.mark.parametrize("hidden", [(5,), (4, 3)])
 def test_gradients_match_central_finite_differences(hidden):
-    model = MLP((6, *hidden, 3))
-    rng = np.random.default_rng(1)
-    weights, biases = model.init(2, rng)
-    biases = [rng.normal(size=b.shape) for b in biases]
-    x, y = rng.normal(size=(2, 7, 6)), rng.integers(0, 3, size=(2, 7))
-    _, weight_grads, bias_grads = model.loss_and_gradients(weights, biases, x, y)
-    eps = 1e-6
-    for params, grads in ((weights, weight_grads), (biases, bias_grads)):
-        for array, grad in zip(params, grads, strict=True):
-            for index in np.ndindex(array.shape):
-                original = array[index]
-                array[index] = original + eps
-                up = model.loss_and_gradients(weights, biases, x, y)[0]
-                array[index] = original - eps
-                down = model.loss_and_gradients(weights, biases, x, y)[0]
-                array[index] = original
-                numeric = (up - down)[index[0]] / (2 * eps)  # the loss of seed index[0] only
-                assert abs(numeric - grad[index]) <= 1e-7 * max(1.0, abs(numeric)), index
+    assert max_gradient_error(MLP((6, *hidden, 3)), 2, 7, (6,), 3) <= 1e-7
 
 
 def test_seed_axis_is_independent_networks():
@@ -238,3 +221,24 @@ def test_nets_command_runs_every_study_on_the_cnn(mnist1d, capsys, study):
     assert payload["rows"] and all(row["n_seeds"] == 2 for row in payload["rows"])
     if study == "table":
         assert [row["label"] for row in payload["rows"]][:2] == ["FP-ADAM", "BC-ADAM binary"]
+
+
+def test_log_flip_fall_is_the_log_ratio_of_quarter_means_with_the_seeds_covariance():
+    rng = np.random.default_rng(6)
+    first = rng.uniform(1e-3, 2e-3, size=5)
+    steps = np.arange(8)  # two steps per quarter
+    flip_rates = np.empty((2, 8, 5))
+    flip_rates[0] = first  # BC: flat
+    flip_rates[1, :2], flip_rates[1, 2:6], flip_rates[1, 6:] = first, first / 3, first / 10  # SR: exactly 10x fewer
+    study = {"methods": np.array(["bc", "sr"]), "flip_rates": flip_rates, "rates": 0.25 ** (steps // 2)}
+    assert studies.log_flip_fall(study, "bc") == pytest.approx((0.0, 0.0), abs=1e-12)
+    fall, stderr = studies.log_flip_fall(study, "sr")
+    assert fall == pytest.approx(np.log(10.0)) and stderr == pytest.approx(0.0, abs=1e-12)  # fully correlated
+    flip_rates[1, 6:] = rng.permutation(first) / 10  # the same values, paired differently
+    _, stderr = studies.log_flip_fall(study, "sr")
+    c = np.cov(first, flip_rates[1, 6])
+    m1, m4 = first.mean(), flip_rates[1, 6].mean()
+    assert stderr == pytest.approx(np.sqrt((c[0, 0] / m1**2 + c[1, 1] / m4**2 - 2 * c[0, 1] / (m1 * m4)) / 5))
+    assert studies.flips_per_unit_step(study)[1, :, 0] == pytest.approx(
+        [first[0], first[0] / 3 / 0.25, first[0] / 3 / 0.0625, flip_rates[1, 6, 0] / 0.015625]
+    )

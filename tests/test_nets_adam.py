@@ -9,7 +9,7 @@ by FP.
 
 import numpy as np
 import pytest
-from nets_cache import private_cache
+from nets_helpers import private_cache
 from qnets.simulate.nets import audit, load, optimizers, rules, train, weight_grid
 from qnets.simulate.nets.training import TrainConfig, build_model
 
@@ -200,3 +200,15 @@ def test_every_method_trains_and_tests_on_the_same_disjoint_split(request, model
         for method in ("fp", "bc", "sr", "r")
     }
     assert fingerprints == {data.fingerprint}
+
+
+def test_r_adam_never_moves_when_adams_largest_step_is_below_half_a_spacing(request):
+    """C8 with ADAM: |s| <= a (1 - beta1) / sqrt(1 - beta2) = 3.16 a (Kingma and Ba, section 2.1),
+    and at a = 0.02 that is below half the 4-bit spacing 2/15, so R-ADAM changes no weight."""
+    data = dataset_for("cnn", request)
+    bound = 0.02 * (1 - optimizers.BETA1) / np.sqrt(1 - optimizers.BETA2)
+    assert bound < weight_grid(4).delta / 2
+    config = TrainConfig("r", 4, 0.02, 16, 30, (6, 5, 4), 2, model="cnn", optimizer="adam", audit=(29,))
+    result = train(data, config, np.random.default_rng(8))
+    assert np.all(result.changed == 0)
+    assert all(np.max(np.abs(s)) <= bound for s in result.audit[0].steps)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from nets_helpers import max_gradient_error
 from qnets.simulate.nets import conv
 from qnets.simulate.nets.conv import CNN
 
@@ -22,29 +23,6 @@ def naive_conv(x: np.ndarray, u: np.ndarray, alpha: float, b: np.ndarray, stride
         for k in range(kernel):
             z[:, :, j, :] += np.einsum("sbc,sco->sbo", padded[:, :, stride * j + k, :], alpha * u[:, k])
     return z + b[:, :, None, :]
-
-
-def max_gradient_error(model: CNN, seed: int = 1) -> float:
-    """Largest relative difference between the analytic gradients and central differences (float64)."""
-    rng = np.random.default_rng(seed)
-    weights, biases = model.init(2, rng)
-    biases = [rng.normal(size=b.shape) for b in biases]
-    x, y = rng.normal(size=(2, 3, model.length)), rng.integers(0, model.n_classes, size=(2, 3))
-    _, weight_grads, bias_grads = model.loss_and_gradients(weights, biases, x, y)
-    eps, worst = 1e-6, 0.0
-    for params, grads in ((weights, weight_grads), (biases, bias_grads)):
-        for array, grad in zip(params, grads, strict=True):
-            assert grad.shape == array.shape
-            for index in np.ndindex(array.shape):
-                original = array[index]
-                array[index] = original + eps
-                up = model.loss_and_gradients(weights, biases, x, y)[0]
-                array[index] = original - eps
-                down = model.loss_and_gradients(weights, biases, x, y)[0]
-                array[index] = original
-                numeric = (up - down)[index[0]] / (2 * eps)  # the loss of seed index[0] only
-                worst = max(worst, abs(numeric - grad[index]) / max(1.0, abs(numeric)))
-    return worst
 
 
 SMALL = CNN(12, 3, (2, 3, 2))
@@ -71,7 +49,7 @@ def test_convolution_matches_the_naive_cross_correlation():
 
 
 def test_gradients_match_central_finite_differences():
-    assert max_gradient_error(SMALL) <= 1e-7
+    assert max_gradient_error(SMALL, 2, 3, (SMALL.length,), SMALL.n_classes) <= 1e-7
 
 
 def test_gradient_check_catches_a_flipped_kernel_in_the_input_gradient(monkeypatch):
@@ -81,7 +59,7 @@ def test_gradient_check_catches_a_flipped_kernel_in_the_input_gradient(monkeypat
         return real(dz, u[:, ::-1], *args)
 
     monkeypatch.setattr(conv, "input_gradient", flipped)
-    assert max_gradient_error(SMALL) > 1e-3
+    assert max_gradient_error(SMALL, 2, 3, (SMALL.length,), SMALL.n_classes) > 1e-3
 
 
 def test_seed_axis_is_independent_networks_and_shared_inputs_broadcast():

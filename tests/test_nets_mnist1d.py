@@ -5,7 +5,7 @@ import socket
 
 import numpy as np
 import pytest
-from nets_cache import private_cache
+from nets_helpers import private_cache
 from qnets.simulate.nets import data as data_module
 from qnets.simulate.nets import mnist1d as source
 from qnets.simulate.nets.data import standardise

@@ -12,7 +12,7 @@ of a :class:`~.training.TrainResult` (trained with ``TrainConfig.audit`` steps):
   end, lies on the grid;
 * :func:`updates_follow_rule`: the state after a step is the rule applied to the state before
   and the recorded step: ``U - s`` (FP), ``clip(U - s, -1, 1)`` (BC), ``Q_d(U - s)`` (R), bit
-  for bit; for SR a grid point within one spacing of ``U - s``;
+  for bit; for SR a grid point within one spacing of ``U - s`` projected onto the grid's span;
 * :func:`state_in_clip_range`: BC's real weights stay in [-1, 1];
 * :func:`no_hidden_copy`: the method keeps nothing but its deployed weights (SR and R): the
   state equals the deployed weights at every audited step and at the end, and the state before
@@ -65,7 +65,10 @@ def updates_follow_rule(result: TrainResult, method: str, grid: Grid) -> bool:
         for before, step, after in zip(record.state_before, record.steps, record.state_after, strict=True):
             moved = before - step
             if method == "sr":
-                holds = bool(np.all(grid.contains(after)) and np.all(np.abs(after - moved) <= grid.delta * (1 + 1e-9)))
+                projected = np.clip(moved, grid.lo, grid.hi)  # a bounded grid saturates
+                holds = bool(
+                    np.all(grid.contains(after)) and np.all(np.abs(after - projected) <= grid.delta * (1 + 1e-9))
+                )
             else:
                 expected = {"fp": moved, "bc": np.clip(moved, -1.0, 1.0), "r": grid.nearest(moved)}[method]
                 holds = np.array_equal(after, expected)

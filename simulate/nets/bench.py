@@ -2,7 +2,8 @@
 
 Workloads: SR on the binary grid with ``n_seeds`` networks, (1) the digits table's MLP with SGD
 at batch ``batch`` for ``steps`` steps, and (2) the MNIST-1D CNN with ADAM at batch ``batch``
-for ``cnn_steps`` steps.  Reported for each, both measured in this process (keys of the CNN
+for ``cnn_steps`` steps (each run ends with its evaluation on the training and test sets,
+which the loop repeats per seed).  Reported for each, both measured in this process (keys of the CNN
 prefixed ``cnn_``):
 
 * ``examples_x_seeds_per_s``: ``batch x steps x n_seeds`` per second of wall time when the
@@ -42,7 +43,7 @@ def _throughput(dataset: str, batched: TrainConfig, seed: int) -> dict[str, floa
 
 
 def bench_nets(
-    n_seeds: int = 16, steps: int = 200, batch: int = 32, seed: int = 0, cnn_steps: int = 50
+    n_seeds: int = 16, steps: int = 200, batch: int = 32, seed: int = 0, cnn_steps: int = 200
 ) -> dict[str, float]:
     """Measure the batched and the looped training of both workloads; see the module docstring."""
     mlp = TrainConfig("sr", 1, 1.0, batch, steps, (64,), n_seeds)

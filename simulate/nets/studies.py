@@ -127,17 +127,15 @@ FULL = replace(
     rate_seeds=32,
 )
 #: The MNIST-1D CNN (paper_notes/nets.md): SGD and ADAM rows, the other studies with ADAM.
-CNN_QUICK = Sizes(
-    n_seeds=8,
+CNN_QUICK = replace(
+    QUICK,
     steps=800,
-    lr=1.0,
     batch=16,
     hidden=(25, 25, 25),
-    bits=(1, 2, 4),
     batches=(8, 64),
-    batch_steps=150,
+    batch_steps=120,
     rates=(0.04, 0.02),
-    horizon=4.0,
+    horizon=3.0,
     rate_seeds=8,
     dataset="mnist1d",
     model="cnn",
@@ -241,13 +239,38 @@ def decay_study(s: Sizes, seed: int) -> Data:
     }
 
 
-def flips_per_unit_step(study: Data) -> np.ndarray:
-    """``(method, quarter, seed)``: the mean fraction of deployed weights flipped per step in
-    each quarter of the decay study, divided by that quarter's step size, i.e. flips per unit
-    of the time ``a t``.  SR's stays constant when it has no greedy phase (M2: its law does not
-    depend on ``a``); a method that settles as the step shrinks (a greedy phase, M4) has it fall."""
+def quarter_flip_rates(study: Data) -> np.ndarray:
+    """``(method, quarter, seed)``: the mean fraction of deployed weights flipped per step in each
+    quarter of the decay study (the step size is constant within a quarter)."""
     quarters = np.array_split(np.arange(study["flip_rates"].shape[1]), 4)
-    return np.stack([study["flip_rates"][:, q].mean(axis=1) / study["rates"][q[0]] for q in quarters], axis=1)
+    return np.stack([study["flip_rates"][:, q].mean(axis=1) for q in quarters], axis=1)
+
+
+def flips_per_unit_step(study: Data) -> np.ndarray:
+    """``(method, quarter, seed)``: :func:`quarter_flip_rates` divided by each quarter's step size,
+    i.e. flips per unit of the time ``a t``.  SR's stays constant when its law does not depend on
+    ``a`` (M2); a method that settles as the step shrinks (a greedy phase, M4) has it fall."""
+    quarters = np.array_split(np.arange(len(study["rates"])), 4)
+    return quarter_flip_rates(study) / np.array([study["rates"][q[0]] for q in quarters])[None, :, None]
+
+
+def log_flip_fall(study: Data, method: str) -> tuple[float, float]:
+    """``(L, SE)``: ``L = log fbar(Q1) - log fbar(Q4)``, how many e-folds ``method``'s mean per-step
+    flip rate ``fbar`` (over seeds) falls from the first to the last quarter of the decay study.
+
+    The standard error is the delta method's, with the seeds' covariance of the two quarters
+    (the same networks): ``SE^2 = (v_1 / fbar_1^2 + v_4 / fbar_4^2 - 2 c_14 / (fbar_1 fbar_4)) / n``
+    for sample variances ``v`` and covariance ``c`` over the ``n`` seeds.  The step falls by
+    ``log(1/DECAY^3)`` e-folds; a method without a greedy phase has ``L`` near that (flips per unit
+    ``a t`` constant), a method that settles has ``L`` above it.
+    """
+    rates = quarter_flip_rates(study)[list(study["methods"]).index(method)]
+    first, last = rates[0], rates[-1]
+    n = len(first)
+    m1, m4 = first.mean(), last.mean()
+    covariance = np.cov(first, last)
+    variance = covariance[0, 0] / m1**2 + covariance[1, 1] / m4**2 - 2 * covariance[0, 1] / (m1 * m4)
+    return float(np.log(m1) - np.log(m4)), float(np.sqrt(variance / n))
 
 
 @functools.cache
