@@ -38,8 +38,12 @@ def _attribute_chain(obj: object, names: list[str]) -> bool:
 
 
 def resolves(target: str, module: object) -> bool:
-    """Whether the cross-reference ``target`` names an importable object (module docstring)."""
-    names = target.lstrip("~.").split(".")
+    """Whether the cross-reference ``target`` names an importable object (module docstring); a
+    name with a leading dot (``.training.StepAudit``) is relative to the module's package."""
+    target = target.lstrip("~")
+    if target.startswith("."):
+        target = f"{getattr(module, '__package__', '')}{target}"
+    names = target.lstrip(".").split(".")
     # the source folders are importable only as qnets.* (from a checkout, simulate/ would be found too)
     for split in range(len(names), 0, -1) if names[0] not in set(PACKAGES) - {"qnets"} else ():
         try:

@@ -1,11 +1,13 @@
 """Networks on real data: data loading, gradients, training rules, input errors, the CLI."""
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
+from nets_helpers import max_gradient_error, private_cache
 from qnets.simulate.grid import Grid
-from qnets.simulate.nets import MLP, TrainConfig, load, train, weight_grid
+from qnets.simulate.nets import MLP, TrainConfig, load, studies, train, weight_grid
 from qnets.simulate.nets.data import SPLIT_SEED, TEST_FRACTION, standardise, stratified_split
 
 from qnets.cli import main
@@ -15,6 +17,12 @@ from qnets.errors import InputError
 @pytest.fixture(scope="module")
 def digits():
     return load("digits")
+
+
+@pytest.fixture(scope="module")
+def mnist1d(tmp_path_factory):
+    with private_cache(tmp_path_factory):
+        yield load("mnist1d")
 
 
 def test_digits_have_the_documented_shapes_and_every_class_on_both_sides(digits):
@@ -62,24 +70,7 @@ def test_bad_test_fraction_and_unknown_dataset_are_input_errors():
 
 @pytest.mark.parametrize("hidden", [(5,), (4, 3)])
 def test_gradients_match_central_finite_differences(hidden):
-    model = MLP((6, *hidden, 3))
-    rng = np.random.default_rng(1)
-    weights, biases = model.init(2, rng)
-    biases = [rng.normal(size=b.shape) for b in biases]
-    x, y = rng.normal(size=(2, 7, 6)), rng.integers(0, 3, size=(2, 7))
-    _, weight_grads, bias_grads = model.loss_and_gradients(weights, biases, x, y)
-    eps = 1e-6
-    for params, grads in ((weights, weight_grads), (biases, bias_grads)):
-        for array, grad in zip(params, grads, strict=True):
-            for index in np.ndindex(array.shape):
-                original = array[index]
-                array[index] = original + eps
-                up = model.loss_and_gradients(weights, biases, x, y)[0]
-                array[index] = original - eps
-                down = model.loss_and_gradients(weights, biases, x, y)[0]
-                array[index] = original
-                numeric = (up - down)[index[0]] / (2 * eps)  # the loss of seed index[0] only
-                assert abs(numeric - grad[index]) <= 1e-7 * max(1.0, abs(numeric)), index
+    assert max_gradient_error(MLP((6, *hidden, 3)), 2, 7, (6,), 3) <= 1e-7
 
 
 def test_seed_axis_is_independent_networks():
@@ -128,6 +119,9 @@ def test_r_stagnates_when_steps_are_below_half_a_grid_spacing(digits):
     "changes,option",
     [
         ({"method": "adam"}, "--method"),
+        ({"optimizer": "rmsprop"}, "--optimizer"),
+        ({"model": "resnet"}, "--model"),
+        ({"audit": (2,)}, "audit"),
         ({"bits": 0}, "--bits"),
         ({"batch": 2000}, "--batch"),
         ({"steps": 0}, "--steps"),
@@ -159,6 +153,10 @@ def test_nets_command_json_has_mean_and_stderr_for_every_method(capsys):
         (["--method", "adam"], "--method"),
         (["--bits", "0"], "--bits"),
         (["--batch", "5000"], "--batch"),
+        (["--optimizer", "rmsprop"], "--optimizer"),
+        (["--study", "weights"], "--study"),
+        (["--decay", "1.5"], "--decay"),
+        (["--model", "cnn", "--width", "0"], "--width"),
     ],
 )
 def test_nets_command_rejects_bad_input_in_one_line(capsys, argv, option):
@@ -167,11 +165,80 @@ def test_nets_command_rejects_bad_input_in_one_line(capsys, argv, option):
     assert option in message and "\n" not in message
 
 
-def test_bench_nets_reports_the_ratio_to_a_loop_over_seeds():
+def test_bench_nets_reports_the_ratio_to_a_loop_over_seeds(mnist1d):
     from qnets.simulate.nets.bench import bench_nets
 
-    report = bench_nets(n_seeds=3, steps=5)
-    assert report["speedup"] > 0 and report["examples_x_seeds_per_s"] > 0
-    assert report["speedup"] == pytest.approx(
-        report["examples_x_seeds_per_s"] / report["python_loop_examples_x_seeds_per_s"]
+    report = bench_nets(n_seeds=3, steps=5, cnn_steps=3)
+    for prefix in ("", "cnn_"):
+        assert report[f"{prefix}speedup"] > 0 and report[f"{prefix}examples_x_seeds_per_s"] > 0
+        assert report[f"{prefix}speedup"] == pytest.approx(
+            report[f"{prefix}examples_x_seeds_per_s"] / report[f"{prefix}python_loop_examples_x_seeds_per_s"]
+        )
+
+
+TINY_CNN = dataclasses.replace(
+    studies.CNN_QUICK,
+    n_seeds=2,
+    steps=4,
+    batch=8,
+    hidden=(3, 3, 3),
+    bits=(1,),
+    batches=(4, 8),
+    batch_steps=3,
+    rates=(0.04, 0.02),
+    horizon=0.08,
+    rate_seeds=2,
+    optimizers=("sgd", "adam"),
+)
+
+
+def test_adam_rows_leave_the_sgd_rows_of_a_table_unchanged(mnist1d):
+    both = studies.table_study(TINY_CNN, 3)
+    sgd = studies.table_study(dataclasses.replace(TINY_CNN, optimizers=("sgd",)), 3)
+    names = zip(both["optimizers"], both["methods"], both["bits"], strict=True)
+    labels = [studies.row_label(m, b, o) for o, m, b in names]
+    sgd_rows, adam_rows = ["FP", "BC binary", "SR binary", "R binary"], ["FP-ADAM", "BC-ADAM binary"]
+    assert labels == [*sgd_rows, *adam_rows, "SR-ADAM binary", "R-ADAM binary"]
+    assert np.array_equal(both["errors"][:4], sgd["errors"])
+    assert set(both["fingerprints"].tolist()) == {mnist1d.fingerprint}
+
+
+def test_cnn_studies_have_their_documented_shapes(mnist1d):
+    decay = studies.decay_study(TINY_CNN, 0)
+    assert decay["flip_rates"].shape == (2, 4, 2) and decay["rates"].tolist() == [0.02, 0.005, 0.00125, 0.0003125]
+    assert studies.flips_per_unit_step(decay).shape == (2, 4, 2)
+    assert studies.batch_study(TINY_CNN, 0)["errors"].shape == (2, 2, 2)
+    rate = studies.rate_study(TINY_CNN, 0)
+    assert rate["steps"].tolist() == [2, 4] and rate["losses"].shape == (3, 2, 2)
+
+
+@pytest.mark.parametrize("study", ["table", "batch", "lr", "flips"])
+def test_nets_command_runs_every_study_on_the_cnn(mnist1d, capsys, study):
+    argv = ["nets", "--model", "cnn", "--study", study, "--json", "--seeds", "2", "--width", "3", "--bits", "1"]
+    assert main([*argv, "--steps", "4", "--batch", "8", "--optimizer", "adam"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["sizes"]["dataset"] == "mnist1d" and payload["sizes"]["hidden"] == [3, 3, 3]
+    assert payload["rows"] and all(row["n_seeds"] == 2 for row in payload["rows"])
+    if study == "table":
+        assert [row["label"] for row in payload["rows"]][:2] == ["FP-ADAM", "BC-ADAM binary"]
+
+
+def test_log_flip_fall_is_the_log_ratio_of_quarter_means_with_the_seeds_covariance():
+    rng = np.random.default_rng(6)
+    first = rng.uniform(1e-3, 2e-3, size=5)
+    steps = np.arange(8)  # two steps per quarter
+    flip_rates = np.empty((2, 8, 5))
+    flip_rates[0] = first  # BC: flat
+    flip_rates[1, :2], flip_rates[1, 2:6], flip_rates[1, 6:] = first, first / 3, first / 10  # SR: exactly 10x fewer
+    study = {"methods": np.array(["bc", "sr"]), "flip_rates": flip_rates, "rates": 0.25 ** (steps // 2)}
+    assert studies.log_flip_fall(study, "bc") == pytest.approx((0.0, 0.0), abs=1e-12)
+    fall, stderr = studies.log_flip_fall(study, "sr")
+    assert fall == pytest.approx(np.log(10.0)) and stderr == pytest.approx(0.0, abs=1e-12)  # fully correlated
+    flip_rates[1, 6:] = rng.permutation(first) / 10  # the same values, paired differently
+    _, stderr = studies.log_flip_fall(study, "sr")
+    c = np.cov(first, flip_rates[1, 6])
+    m1, m4 = first.mean(), flip_rates[1, 6].mean()
+    assert stderr == pytest.approx(np.sqrt((c[0, 0] / m1**2 + c[1, 1] / m4**2 - 2 * c[0, 1] / (m1 * m4)) / 5))
+    assert studies.flips_per_unit_step(study)[1, :, 0] == pytest.approx(
+        [first[0], first[0] / 3 / 0.25, first[0] / 3 / 0.0625, flip_rates[1, 6, 0] / 0.015625]
     )

@@ -1,4 +1,9 @@
-"""``qnets nets``: test error of FP, BC, SR and R networks on real data, mean and standard error."""
+"""``qnets nets``: test error of FP, BC, SR and R networks on real data, mean and standard error.
+
+``--study table`` (the default) trains the table's rows (every method on every grid, for every
+``--optimizer``); ``batch``, ``lr`` and ``flips`` run the batch-size, learning-rate and
+flip-rate (decaying step) studies of :mod:`qnets.simulate.nets.studies`.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,16 @@ from qnets.errors import InputError
 from qnets.output import dumps
 
 if TYPE_CHECKING:
+    from qnets.simulate.nets.data import Dataset
     from qnets.simulate.nets.studies import Sizes
 
-HELP = "test error of quantized networks (FP, BC, SR, R) on the digits, mean +- standard error over seeds"
-MODELS = {"mlp": 1, "mlp2": 2}
+HELP = (
+    "test error of quantized networks (FP, BC, SR, R; SGD or ADAM) on the digits or MNIST-1D, "
+    "mean +- standard error over seeds"
+)
+#: ``--model`` -> (the model of the studies, number of hidden layers of an MLP).
+MODELS = {"mlp": ("mlp", 1), "mlp2": ("mlp", 2), "cnn": ("cnn", 3)}
+STUDIES = ("table", "batch", "lr", "flips")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -24,94 +35,187 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_speed_options(nets)
     nets.add_argument("--seed", type=whole(0), default=SEED, help=f"root seed of the training runs (default {SEED})")
     nets.add_argument(
-        "--dataset", default="digits", help="data set (default digits: scikit-learn's bundled 8x8 digits)"
+        "--dataset",
+        help="digits (scikit-learn's bundled 8x8 digits; the default of the MLPs) or mnist1d "
+        "(MNIST-1D, generated locally and cached; the default of the CNN)",
     )
-    nets.add_argument("--model", default="mlp", help="mlp (one hidden layer, the default) or mlp2 (two)")
-    nets.add_argument("--width", type=whole(1), help="hidden-layer width (default 64)")
+    nets.add_argument(
+        "--model",
+        default="mlp",
+        help="mlp (one hidden layer, the default), mlp2 (two) or cnn (MNIST-1D's 1-D CNN, 3 convolutions)",
+    )
+    nets.add_argument("--width", type=whole(1), help="hidden-layer width, or the CNN's channels (default 64; CNN 25)")
+    nets.add_argument("--study", default="table", help=f"which study to run: {', '.join(STUDIES)} (default table)")
     nets.add_argument(
         "--method", action="append", help="fp, bc, sr or r (repeatable; default all four, the table's rows)"
     )
     nets.add_argument(
+        "--optimizer",
+        action="append",
+        help="sgd or adam (repeatable; the table's rows; default sgd, and both for the CNN)",
+    )
+    nets.add_argument(
         "--bits", type=whole(1, 16), action="append", help="bits of a weight grid (repeatable; default 1 2 4)"
     )
-    nets.add_argument("--steps", type=whole(1), help="SGD steps (default 1000 quick, 4000 full)")
-    nets.add_argument("--batch", type=whole(1), help="minibatch size (default 32)")
-    nets.add_argument("--lr", type=real(above=0), help="constant step size in grid units (default 1)")
-    nets.add_argument("--seeds", type=whole(2), help="networks per configuration (default 8 quick, 16 full)")
+    nets.add_argument("--steps", type=whole(1), help="optimiser steps (default 1000 quick, 4000 full; CNN: see notes)")
+    nets.add_argument("--batch", type=whole(1), help="minibatch size (default 32; CNN 100)")
+    nets.add_argument("--lr", type=real(above=0), help="SGD's step size in grid units (default 1)")
+    nets.add_argument("--adam-lr", type=real(above=0), help="ADAM's step size in grid units")
+    nets.add_argument(
+        "--decays", type=whole(0), help="number of step decays, evenly spaced over a run (default 0: constant)"
+    )
+    nets.add_argument(
+        "--decay", type=real(above=0, at_most=1), help="factor of every step decay (default 1; with --decays)"
+    )
+    nets.add_argument(
+        "--seeds",
+        type=whole(2),
+        help="networks per configuration (default 8 quick, 16 full; the lr study: 24/32, CNN 8/16)",
+    )
     nets.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
     nets.set_defaults(handler=run_command)
 
 
 def table_sizes(args: argparse.Namespace) -> Sizes:
-    """The study sizes of ``--quick``/``--full`` with the options given on the command line."""
+    """The study sizes of ``--quick``/``--full`` for ``--model`` with the options given on the command line."""
+    from qnets.simulate.nets.data import DATASETS
+    from qnets.simulate.nets.optimizers import OPTIMIZERS
     from qnets.simulate.nets.studies import sizes
     from qnets.simulate.nets.training import METHODS
 
-    base = sizes(not args.full)
     if args.model not in MODELS:
         raise InputError(f"--model must be one of {', '.join(MODELS)}, got {args.model!r}")
+    if args.study not in STUDIES:
+        raise InputError(f"--study must be one of {', '.join(STUDIES)}, got {args.study!r}")
+    if args.dataset is not None and args.dataset not in DATASETS:
+        raise InputError(f"--dataset must be one of {', '.join(DATASETS)}, got {args.dataset!r}")
+    model, layers = MODELS[args.model]
+    base = sizes(not args.full, model)
     width = base.hidden[0] if args.width is None else args.width
-    methods = tuple(args.method) if args.method else base.methods
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise InputError(f"--method must be one of {', '.join(METHODS)}, got {', '.join(unknown)}")
+    for option, values, allowed in (("--method", args.method, METHODS), ("--optimizer", args.optimizer, OPTIMIZERS)):
+        unknown = [v for v in values or () if v not in allowed]
+        if unknown:
+            raise InputError(f"{option} must be one of {', '.join(allowed)}, got {', '.join(unknown)}")
+    optimizers = tuple(args.optimizer) if args.optimizer else None
     changes = {
         "dataset": args.dataset,
-        "hidden": (width,) * MODELS[args.model],
-        "methods": methods,
-        "bits": tuple(args.bits) if args.bits else base.bits,
+        "hidden": (width,) * layers,
+        "methods": tuple(args.method) if args.method else None,
+        "optimizers": optimizers,
+        "optimizer": optimizers[0] if optimizers and base.optimizer not in optimizers else None,
+        "bits": tuple(args.bits) if args.bits else None,
         "steps": args.steps,
         "batch": args.batch,
         "lr": args.lr,
+        "adam_lr": args.adam_lr,
+        "decays": args.decays,
+        "decay": args.decay,
         "n_seeds": args.seeds,
+        "rate_seeds": args.seeds,
     }
     return dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
 
 
+def describe(s: Sizes, data: Dataset) -> str:
+    """One line: the data, the network, the budget and the seeds."""
+    if s.model == "cnn":
+        network = f"CNN {data.n_features} -> 3 convs of {'/'.join(map(str, s.hidden))} channels -> {data.n_classes}"
+    else:
+        network = f"MLP {data.n_features}-" + "-".join(map(str, s.hidden)) + f"-{data.n_classes}"
+    steps = ", ".join(f"{o} lr {s.step_size(o)}" for o in s.optimizers)
+    if s.optimizers == ("sgd",):
+        steps = f"lr {s.lr}"
+    schedule = f", {s.decays} step decays x{s.decay:g}" if s.decays else ""
+    return (
+        f"{s.dataset}: {data.n_train} training / {len(data.y_test)} test examples; {network}; "
+        f"{s.steps} steps, batch {s.batch}, {steps}{schedule}; {s.n_seeds} seeds"
+    )
+
+
+def _estimate(prefix: str, samples: Any) -> dict[str, Any]:
+    from qnets.simulate.nets.studies import estimates
+
+    estimate = estimates(samples)
+    return {prefix: float(estimate.mean), f"{prefix}_stderr": float(estimate.stderr), "n_seeds": estimate.n}
+
+
+def study_rows(s: Sizes, study: str, seed: int) -> list[dict[str, Any]]:
+    """The rows of ``study`` (one of :data:`STUDIES`), each with means and standard errors."""
+    from qnets.simulate.nets import studies
+
+    if study == "table":
+        table = studies.table_study(s, seed)
+        names = ("optimizers", "methods", "bits", "errors", "train_errors")
+        columns = zip(*(table[name] for name in names), strict=True)
+        return [
+            {
+                "label": studies.row_label(str(m), int(b), str(o)),
+                "optimizer": str(o),
+                "method": str(m),
+                "bits": int(b),
+                **_estimate("test_error", test),
+                **_estimate("train_error", train),
+            }
+            for o, m, b, test, train in columns
+        ]
+    if study == "batch":
+        batch = studies.batch_study(s, seed)
+        return [
+            {"method": str(m), "batch": int(b), **_estimate("test_error", e)}
+            for m, errors in zip(batch["methods"], batch["errors"], strict=True)
+            for b, e in zip(batch["batches"], errors, strict=True)
+        ]
+    if study == "lr":
+        rate = studies.rate_study(s, seed)
+        return [
+            {"method": str(m), "lr": float(a), "steps": int(t), **_estimate("test_error", e), **_estimate("loss", f)}
+            for m, losses, errors in zip(rate["methods"], rate["losses"], rate["errors"], strict=True)
+            for a, t, f, e in zip(rate["rates"], rate["steps"], losses, errors, strict=True)
+        ]
+    import numpy as np
+
+    decay = studies.decay_study(s, seed)
+    per_unit = studies.flips_per_unit_step(decay)
+    quarters = np.array_split(np.arange(len(decay["rates"])), 4)
+    return [
+        {
+            "method": str(m),
+            "quarter": k + 1,
+            "lr": float(decay["rates"][q[0]]),
+            **_estimate("flip_rate", decay["flip_rates"][i][q].mean(axis=0)),
+            **_estimate("flips_per_unit_lr", per_unit[i, k]),
+        }
+        for i, m in enumerate(decay["methods"])
+        for k, q in enumerate(quarters)
+    ]
+
+
 def run_command(args: argparse.Namespace) -> int:
-    """Train the table's networks and print their test errors."""
+    """Run the study and print its rows."""
     from qnets.simulate.nets.data import load
-    from qnets.simulate.nets.studies import estimates, row_label, table_study
 
     s = table_sizes(args)
     data = load(s.dataset)
-    table = table_study(s, args.seed)
-    rows: list[dict[str, Any]] = []
-    for method, bits, errors, train_errors in zip(
-        table["methods"], table["bits"], table["errors"], table["train_errors"], strict=True
-    ):
-        test, train = estimates(errors), estimates(train_errors)
-        rows.append(
-            {
-                "label": row_label(str(method), int(bits)),
-                "method": str(method),
-                "bits": int(bits),
-                "test_error": float(test.mean),
-                "test_error_stderr": float(test.stderr),
-                "train_error": float(train.mean),
-                "train_error_stderr": float(train.stderr),
-                "n_seeds": test.n,
-            }
-        )
-    setup = (
-        f"{s.dataset}: {data.n_train} training / {len(data.y_test)} test examples; MLP {data.n_features}-"
-        + "-".join(map(str, s.hidden))
-        + f"-{data.n_classes}; {s.steps} steps, batch {s.batch}, lr {s.lr}; {s.n_seeds} seeds"
-    )
+    rows = study_rows(s, args.study, args.seed)
+    setup = describe(s, data)
     if args.json:
-        print(dumps({"setup": setup, "sizes": s.as_dict(), "seed": args.seed, "rows": rows}))
+        print(dumps({"setup": setup, "study": args.study, "sizes": s.as_dict(), "seed": args.seed, "rows": rows}))
         return 0
     print(setup)
-    lines = [["weights", "test error", "+- s.e.", "train error", "+- s.e."]]
-    for row in rows:
-        lines.append(
-            [
-                row["label"],
-                f"{row['test_error']:.4f}",
-                f"{row['test_error_stderr']:.4f}",
-                f"{row['train_error']:.4f}",
-                f"{row['train_error_stderr']:.4f}",
-            ]
-        )
+    names = [k for k in rows[0] if k not in ("label", "optimizer", "method", "bits", "n_seeds")]
+    if args.study == "table":
+        header = ["weights", "test error", "+- s.e.", "train error", "+- s.e."]
+        lines = [header] + [[row["label"], *_cells(row, ["test_error", "train_error"])] for row in rows]
+    else:
+        values = [n for n in names if not n.endswith("_stderr") and n not in ("batch", "lr", "steps", "quarter")]
+        keys = [n for n in ("batch", "lr", "steps", "quarter") if n in names]
+        header = ["method", *keys, *[c for v in values for c in (v.replace("_", " "), "+- s.e.")]]
+        lines = [header] + [
+            [row["method"].upper()] + [f"{row[k]:g}" for k in keys] + _cells(row, values) for row in rows
+        ]
     print_table(lines, align=str.rjust)
     return 0
+
+
+def _cells(row: dict[str, Any], names: list[str]) -> list[str]:
+    return [cell for name in names for cell in (f"{row[name]:.4f}", f"{row[f'{name}_stderr']:.4f}")]

@@ -1,4 +1,4 @@
-"""A multilayer perceptron whose parameters carry a leading seed axis.
+"""A multilayer perceptron whose parameters carry a leading seed axis, and what every network shares.
 
 Every array has shape ``(n_seeds, ...)``: weights ``(n_seeds, fan_in, fan_out)``, biases
 ``(n_seeds, 1, fan_out)`` and activations ``(n_seeds, batch, width)``.  Forward and backward
@@ -14,10 +14,15 @@ a fixed per-layer scale, BinaryConnect's Glorot-based ``H``: a binary layer has 
 
 Loss: the mean softmax cross-entropy over the batch, one value per seed.  The gradient with
 respect to ``U_l`` is ``alpha_l h_{l-1}^T delta_l`` (chain rule through the fixed scale).
+
+:class:`Network` holds what the MLP and the convolutional network of
+:mod:`qnets.simulate.nets.conv` share: the loss and error rate of given examples, and the
+gradient of the cross-entropy with respect to the logits (:func:`logit_gradient`).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,8 +37,52 @@ def layer_scale(fan_in: int, fan_out: int) -> float:
     return float(np.sqrt(1.5 / (fan_in + fan_out)))
 
 
+def logit_gradient(log_probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(softmax(z) - onehot(y)) / batch``: the gradient of the mean cross-entropy with respect to
+    the logits ``z``, from ``log_probs = log softmax(z)`` ``(n_seeds, batch, n_classes)`` and ``y``
+    ``(n_seeds, batch)``."""
+    delta = np.exp(log_probs)
+    np.put_along_axis(delta, y[:, :, None], np.take_along_axis(delta, y[:, :, None], axis=2) - 1.0, axis=2)
+    delta /= y.shape[1]
+    return delta
+
+
+class Network(ABC):
+    """A seed-batched classifier: grid-unit weights ``U_l`` with fixed scales ``alpha_l``, real biases."""
+
+    @property
+    @abstractmethod
+    def scales(self) -> list[float]:
+        """The fixed per-layer scales ``alpha_l``."""
+
+    @abstractmethod
+    def init(self, n_seeds: int, rng: np.random.Generator) -> tuple[Arrays, Arrays]:
+        """Grid-unit weights uniform on [-1, 1] and zero biases, ``n_seeds`` independent copies."""
+
+    @abstractmethod
+    def logits(self, weights: Arrays, biases: Arrays, x: np.ndarray) -> np.ndarray:
+        """Logits ``(n_seeds, batch, n_classes)`` of inputs ``x`` (``(batch, ...)`` shared by every
+        seed, or ``(n_seeds, batch, ...)``)."""
+
+    @abstractmethod
+    def loss_and_gradients(
+        self, weights: Arrays, biases: Arrays, x: np.ndarray, y: np.ndarray
+    ) -> tuple[np.ndarray, Arrays, Arrays]:
+        """Mean cross-entropy per seed of ``x`` ``(n_seeds, batch, ...)`` with labels ``y``
+        ``(n_seeds, batch)``, and its gradients with respect to every ``U_l`` and ``b_l``."""
+
+    def loss(self, weights: Arrays, biases: Arrays, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Mean cross-entropy per seed of the examples ``x`` (``(n, ...)``) with labels ``y`` (``(n,)``)."""
+        log_probs = log_softmax(self.logits(weights, biases, x))
+        return cross_entropy(log_probs, np.broadcast_to(y, log_probs.shape[:2]))
+
+    def error_rate(self, weights: Arrays, biases: Arrays, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Fraction of misclassified examples, one value per seed."""
+        return (self.logits(weights, biases, x).argmax(axis=2) != y).mean(axis=1)
+
+
 @dataclass(frozen=True)
-class MLP:
+class MLP(Network):
     """Layer widths ``(n_features, hidden..., n_classes)``: one or two hidden layers.
 
     Raises
@@ -84,12 +133,9 @@ class MLP:
         ``x`` has shape ``(n_seeds, batch, f)`` and ``y`` ``(n_seeds, batch)``.
         """
         outputs = self._forward(weights, biases, x)
-        log_probs = _log_softmax(outputs[-1])
-        loss = _cross_entropy(log_probs, y)
-        batch = y.shape[1]
-        delta = np.exp(log_probs)
-        np.put_along_axis(delta, y[:, :, None], np.take_along_axis(delta, y[:, :, None], axis=2) - 1.0, axis=2)
-        delta /= batch
+        log_probs = log_softmax(outputs[-1])
+        loss = cross_entropy(log_probs, y)
+        delta = logit_gradient(log_probs, y)
         weight_grads: Arrays = []
         bias_grads: Arrays = []
         for layer in range(len(weights) - 1, -1, -1):
@@ -101,21 +147,13 @@ class MLP:
                 delta = np.matmul(delta, (alpha * weights[layer]).transpose(0, 2, 1)) * (outputs[layer] > 0)
         return loss, weight_grads[::-1], bias_grads[::-1]
 
-    def loss(self, weights: Arrays, biases: Arrays, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Mean cross-entropy per seed of the examples ``x`` (``(n, f)``) with labels ``y`` (``(n,)``)."""
-        log_probs = _log_softmax(self.logits(weights, biases, x))
-        return _cross_entropy(log_probs, np.broadcast_to(y, log_probs.shape[:2]))
 
-    def error_rate(self, weights: Arrays, biases: Arrays, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Fraction of misclassified examples, one value per seed."""
-        return (self.logits(weights, biases, x).argmax(axis=2) != y).mean(axis=1)
-
-
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """``z - log sum exp z`` over the last axis, computed from ``z - max z``."""
     shifted = logits - logits.max(axis=2, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
 
 
-def _cross_entropy(log_probs: np.ndarray, y: np.ndarray) -> np.ndarray:
+def cross_entropy(log_probs: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Mean of ``-log p(y)`` over the batch axis, one value per seed."""
     return -np.take_along_axis(log_probs, y[:, :, None], axis=2)[:, :, 0].mean(axis=1)
