@@ -470,6 +470,44 @@ def test_a_constant_off_by_1_5_fails(name, constant, factor, monkeypatch):
     assert not caught.holds, str(caught)
 
 
+# ---------------------------------------------------------------------------- the noise's sup |xi|
+#: ``sup |xi|`` (M2's one-cell threshold ``a* = Delta / (sup|F'| + sup|xi|)``): sampled from the law.
+#: A uniform law's largest of ``n = 10^6`` draws is below ``h (1 - 5e-5)`` with probability
+#: ``(1 - 5e-5)^n = e^{-50}``; the finite laws attain their largest atom (probability >= 1% a draw).
+SUP_DRAWS, SUP_RTOL = 1_000_000, 5e-5
+BOUNDED_NOISES = {
+    "uniform": UniformNoise(0.71),
+    "discrete": DISCRETE,
+    "minibatch (M5 offsets)": MinibatchNoise(MINIBATCH_OFFSETS, 3),
+}
+
+
+def _sup_abs_bracket(noise) -> Bracket:
+    draws = np.zeros((SUP_DRAWS, 1))
+    noise.add_to(draws, np.random.default_rng(3))
+    largest = float(np.max(np.abs(draws)))
+    return Bracket("sup |xi|", noise.sup_abs, largest, largest * (1 + SUP_RTOL), largest)
+
+
+@pytest.mark.parametrize("law", list(BOUNDED_NOISES))
+def test_noise_sup_abs_is_the_largest_draw(law):
+    compared = _sup_abs_bracket(BOUNDED_NOISES[law])
+    assert compared.holds, str(compared)
+
+
+@pytest.mark.parametrize("factor", BOTH)
+@pytest.mark.parametrize("law", list(BOUNDED_NOISES))
+def test_noise_sup_abs_off_by_1_5_fails(law, factor, monkeypatch):
+    noise = BOUNDED_NOISES[law]
+    stated = type(noise).sup_abs.fget
+    monkeypatch.setattr(type(noise), "sup_abs", property(lambda self: factor * stated(self)))
+    assert not _sup_abs_bracket(noise).holds
+
+
+def test_gaussian_noise_is_unbounded():
+    assert GaussianNoise(0.63).sup_abs == np.inf and GaussianNoise(0.0).sup_abs == 0.0
+
+
 def test_every_constant_has_a_case_catching_both_directions():
     """Each of the seven constants (and each code path of ``G``: diagonal and matrix quadratics,
     least squares, logistic, both toys) is caught in both directions on at least one case;
