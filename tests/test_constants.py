@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -87,7 +87,6 @@ class Case:
     convex: bool = True
     widen: float = 1.0
     draws: int = 1000
-    reference_kwargs: dict = field(default_factory=dict)
 
 
 def _box(lo: list[float], hi: list[float]) -> Box:
