@@ -3,6 +3,9 @@
 Both toys have several local minima of different depths; ``minima`` lists them (points and
 values), deepest first, and ``w_star``/``f_star`` are the deepest.  ``mu``, ``L`` and ``L2``
 do not exist globally and are ``None``.
+
+``G``, ``D``, ``w_star``, ``f_star`` and ``minima`` are vouched for independently (the sup of
+``E||g||^2`` over the box, multi-start minimisation) by ``tests/test_constants.py``.
 """
 
 from __future__ import annotations
