@@ -390,18 +390,7 @@ def _toys() -> list[str]:
     return [name for name in IDS if not BY_NAME[name].convex]
 
 
-#: FINDING: ``MultiWell2D`` looks for minima by BFGS from each well's centre only, so a minimum
-#: in no centre's basin (the bowl's own, near the origin, when every well is far from it) is
-#: missing from ``minima``.
-MISSED_BOWL_MINIMUM = "MultiWell2D.minima: BFGS from the centres only misses the bowl's minimum near 0"
-
-
-def _toy_params() -> list:
-    marks = {"multiwell-aligned": pytest.mark.xfail(reason=MISSED_BOWL_MINIMUM, strict=True)}
-    return [pytest.param(name, marks=marks.get(name, ())) for name in _toys()]
-
-
-@pytest.mark.parametrize("name", _toy_params())
+@pytest.mark.parametrize("name", _toys())
 def test_toy_minima_are_the_local_minima_found_from_many_starts(name):
     """Every listed minimum of a toy is a local minimum the search finds (from starts over the box widened
     three times), with its value, and none is missing; ``w*`` is the deepest (bracketed above)."""
@@ -413,7 +402,6 @@ def test_toy_minima_are_the_local_minima_found_from_many_starts(name):
         assert abs(value - found_value) <= 1e-9 * (1 + abs(found_value))
 
 
-@pytest.mark.xfail(reason=MISSED_BOWL_MINIMUM + ", and there it is the deepest: w* and F* are wrong", strict=True)
 def test_multiwell_w_star_is_the_global_minimizer_when_the_wells_are_far():
     """One well of depth 0.6 at distance 2.5 in a bowl of curvature 0.3 keeps a local minimum
     (F = 0.26 there: the bowl has risen by 0.94), while the bowl's own minimum near 0 has F ~ 0:

@@ -130,7 +130,8 @@ class MultiWell2D(NonConvexToy):
     """``F(w) = (curvature/2)||w||^2 - sum_k depth_k exp(-||w - c_k||^2 / (2 width_k^2))`` in 2-D.
 
     A weak quadratic bowl with Gaussian wells of different depths; the default has three
-    local minima.  The minima are located by BFGS from every centre.
+    local minima.  The minima are located by BFGS from every centre and from the origin, the
+    bowl's own minimum (which no centre's basin holds when every well is far from it).
     """
 
     centers: np.ndarray = field(default_factory=lambda: np.array([[-1.5, 0.0], [1.5, 0.0], [0.0, 1.5]]))
@@ -158,7 +159,8 @@ class MultiWell2D(NonConvexToy):
             return float(self.loss(w[None, :])[0]), self.grad(w[None, :])[0]
 
         with np.errstate(all="ignore"):
-            points = [minimize(f_and_grad, c, jac=True, method="BFGS", options={"gtol": 1e-12}).x for c in centers]
+            starts = [*centers, np.zeros(2)]
+            points = [minimize(f_and_grad, c, jac=True, method="BFGS", options={"gtol": 1e-12}).x for c in starts]
         self._set_minima(points)
 
     def _wells(self, W: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
