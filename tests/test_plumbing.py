@@ -43,7 +43,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from qnets.simulate import SGD, Box, GaussianNoise, Grid, Quadratic, StochasticRounding, monte_carlo, schedules
+from qnets.simulate import SGD, Box, GaussianNoise, Grid, Quadratic, StochasticRounding, engines, monte_carlo, schedules
 from qnets.simulate.markov.quadratic import exact_sr_quadratic
 
 from qnets import parallel
@@ -148,15 +148,16 @@ def test_first_steps_match_exact_propagation(method):
     assert not errors, "; ".join(errors)
 
 
-def mutant(function: Callable, old: str, new: str) -> Callable:
-    """``function`` re-compiled from its source with the one occurrence of ``old`` replaced by
-    ``new``, in (a copy of) its module's namespace: a bug injected at run time, no file edited."""
+def mutant(function: Callable, *edits: tuple[str, str]) -> Callable:
+    """``function`` re-compiled from its source with, for each ``(old, new)`` of ``edits``, the one
+    occurrence of ``old`` replaced by ``new``, in (a copy of) its module's namespace: a bug injected
+    at run time, no file edited."""
     source = textwrap.dedent(inspect.getsource(function))
-    assert source.count(old) == 1, f"{old!r} is not (once) in {function.__qualname__} any more: update the mutant"
+    for old, new in edits:
+        assert source.count(old) == 1, f"{old!r} is not (once) in {function.__qualname__} any more: update the mutant"
+        source = source.replace(old, new)
     namespace = dict(function.__globals__)
-    code = compile(
-        "from __future__ import annotations\n" + source.replace(old, new), inspect.getsourcefile(function), "exec"
-    )
+    code = compile("from __future__ import annotations\n" + source, inspect.getsourcefile(function), "exec")
     exec(code, namespace)
     return namespace[function.__name__]
 
@@ -169,26 +170,33 @@ def _shifted_schedule(cls: type) -> Callable:
 RUNNER_MUTANTS = {
     "runner evaluates the schedule at t + 1": (
         monte_carlo,
-        "run",
+        "step_sizes",
         lambda: mutant(
-            monte_carlo.run, "float(schedule(t)) for t in range(steps)", "float(schedule(t + 1)) for t in range(steps)"
+            monte_carlo.step_sizes,
+            ("float(schedule(t)) for t in range(start, stop)", "float(schedule(t + 1)) for t in range(start, stop)"),
         ),
     ),
     "average over w_1 .. w_t": (
-        monte_carlo.ChainBlock,
-        "__call__",
+        engines.NumpyStepper,
+        "advance",
         lambda: mutant(
-            monte_carlo.ChainBlock.__call__,
-            "        for name, array in state.items():\n            sums[name] += array\n"
-            "        self.method.step(state, float(lr), problem, rng, self.domain, workspace)\n",
-            "        self.method.step(state, float(lr), problem, rng, self.domain, workspace)\n"
-            "        for name, array in state.items():\n            sums[name] += array\n",
+            engines.NumpyStepper.advance,
+            (
+                "        for name, array in state.items():\n            sums[name] += array\n"
+                "        self.method.step(state, float(lr), self.problem, self.rng, self.domain, self.workspace)\n",
+                "        self.method.step(state, float(lr), self.problem, self.rng, self.domain, self.workspace)\n"
+                "        for name, array in state.items():\n            sums[name] += array\n",
+            ),
         ),
     ),
     "checkpoint recorded one step late": (
         monte_carlo.ChainBlock,
         "__call__",
-        lambda: mutant(monte_carlo.ChainBlock.__call__, "t + 1 == marks[next_mark]", "t == marks[next_mark]"),
+        lambda: mutant(
+            monte_carlo.ChainBlock.__call__,
+            ("int(marks[next_mark]) - start", "int(marks[next_mark]) + 1 - start"),
+            ("start + done == marks[next_mark]:", "start + done == marks[next_mark] + 1:"),
+        ),
     ),
 }
 
@@ -259,8 +267,10 @@ def test_block_seeds_offset_by_the_block_index_repeat_draws_across_seeds(monkeyp
         "run",
         mutant(
             monte_carlo.run,
-            "children = np.random.SeedSequence(seed).spawn(len(blocks))",
-            "children = [np.random.SeedSequence(seed + b) for b in range(len(blocks))]",
+            (
+                "children = np.random.SeedSequence(seed).spawn(len(blocks))",
+                "children = [np.random.SeedSequence(seed + b) for b in range(len(blocks))]",
+            ),
         ),
     )
     assert repeated_draws(18) == 0
@@ -301,10 +311,16 @@ def test_chains_of_a_block_sharing_their_noise_are_correlated(monkeypatch):
 
 def run_numbers(jobs: int) -> dict[str, bytes]:
     """Every number of a five-block SR run on ``jobs`` processes, as bytes."""
-    with parallel.using(parallel.Backend(jobs=jobs)):
-        result = monte_carlo.run(
-            WIDE, StochasticRounding(WIDE_GRID), schedules.inverse_time(0.6), 4, WIDE_CHAINS, 18, WIDE_BOX
-        )
+    result = monte_carlo.run(
+        WIDE,
+        StochasticRounding(WIDE_GRID),
+        schedules.inverse_time(0.6),
+        4,
+        WIDE_CHAINS,
+        18,
+        WIDE_BOX,
+        backend=parallel.Backend(jobs=jobs),
+    )
     numbers = {
         f"{k}.{part}": getattr(v, part).tobytes() for k, v in result.series.items() for part in ("mean", "stderr")
     }
