@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qnets.simulate.monte_carlo import BLOCK_ELEMENTS
+
+if TYPE_CHECKING:
+    from qnets.simulate.nets.studies import Sizes
 
 #: Checkpoints recorded per Monte Carlo run (``log_checkpoints``' default count, an upper bound).
 CHECKPOINTS = 25
@@ -114,6 +118,63 @@ def dense_chain_cost(states: int, step_sizes: int, copies: int) -> Cost:
         "dense flops",
         work / DENSE_FLOPS_PER_SECOND,
     )
+
+
+#: Seconds of training per network-step and per example x network of one process at the default
+#: widths: ``seconds = sum over runs of seeds x steps x (PER_STEP + batch x PER_EXAMPLE)``.  Fitted to the
+#: CNN's measured quick and full tables (38 s for 6.4e4 network-steps of batch 16; 20 CPU-minutes for
+#: 4.8e5 of batch 100, paper_notes/nets.md; the full batch and learning-rate studies then come out at
+#: 288 and 396 s against 324 and 420 s measured) and, for the MLP, to runs of batch 32 at a load average
+#: of 7, rounded up: the per-step overhead (optimiser, quantizer, Python) dominates at small batches.
+NET_SECONDS_PER_STEP = {"mlp": 2e-4, "cnn": 2.5e-4}
+NET_SECONDS_PER_EXAMPLE = {"mlp": 1.5e-6, "cnn": 2.5e-5}
+NET_DEFAULT_WIDTH = {"mlp": 64, "cnn": 25}
+#: How a network's work per example grows with its width: about linearly for the MLPs (the input and
+#: output layers dominate), quadratically for the CNN (channels x channels convolutions).
+NET_WIDTH_POWER = {"mlp": 1, "cnn": 2}
+#: Peak memory per network at the default width (peak resident set over 4 and 32 seeds: 2.1 MB for
+#: the MLP, 9.2 MB for the CNN, rounded up), growing with the width, on top of the interpreter, the
+#: libraries and the data (:data:`NET_BASE_BYTES`, 200 MB measured).
+NET_BYTES_PER_SEED = {"mlp": 3e6, "cnn": 12e6}
+NET_BASE_BYTES = 256 * 2**20
+
+
+def nets_cost(s: Sizes, study: str) -> Cost:
+    """The cost of ``qnets nets --study study`` at the sizes ``s``: its training runs (each of
+    ``seeds`` networks, ``steps`` steps of ``batch`` examples), as examples x seeds.
+
+    * ``table``: every optimiser x row (FP, then each quantized method on each grid) for ``steps``;
+    * ``batch``: SR and BC at every batch size of ``batches`` for ``batch_steps``;
+    * ``lr``: FP, BC and SR at every step ``a`` of ``rates`` for ``round(horizon / a)`` steps with
+      ``rate_seeds`` networks;
+    * ``flips``: BC and SR for ``steps``.
+
+    Seconds follow :data:`NET_SECONDS_PER_STEP` and :data:`NET_SECONDS_PER_EXAMPLE` (one
+    process), the latter scaled by the width; memory is the largest run's networks
+    (:data:`NET_BYTES_PER_SEED`) above :data:`NET_BASE_BYTES`."""
+    runs: list[tuple[int, int, int]]  # (seeds, steps, batch) of each training run
+    if study == "table":
+        quantized = [m for m in s.methods if m != "fp"]
+        rows = ("fp" in s.methods) + len(quantized) * len(s.bits)
+        runs = [(s.n_seeds, s.steps, s.batch)] * (rows * len(s.optimizers))
+    elif study == "batch":
+        runs = [(s.n_seeds, s.batch_steps, b) for b in s.batches] * 2
+    elif study == "lr":
+        runs = [(s.rate_seeds, max(1, round(s.horizon / a)), s.batch) for a in s.rates] * 3
+    elif study == "flips":
+        runs = [(s.n_seeds, s.steps, s.batch)] * 2
+    else:
+        raise ValueError(f"unknown study {study!r}")
+    width = max(s.hidden) / NET_DEFAULT_WIDTH[s.model]
+    work = float(sum(seeds * steps * batch for seeds, steps, batch in runs))
+    largest = max(seeds for seeds, _, _ in runs)
+    memory = {
+        "the networks and their activations": largest * NET_BYTES_PER_SEED[s.model] * max(1.0, width),
+        "the interpreter, libraries and data": float(NET_BASE_BYTES),
+    }
+    per_example = NET_SECONDS_PER_EXAMPLE[s.model] * max(1.0, width) ** NET_WIDTH_POWER[s.model]
+    seconds = sum(seeds * steps * (NET_SECONDS_PER_STEP[s.model] + batch * per_example) for seeds, steps, batch in runs)
+    return Cost(memory, work, "training examples x seeds", seconds)
 
 
 def format_seconds(seconds: float) -> str:

@@ -50,6 +50,12 @@ REFUSED = [
     (["bench", "--d", "10000000"], "--d 10000000 --steps 30 need about"),
     (["markov", "--delta", "1e-12"], "--delta 1e-12 with --half-width 2 gives 4000000000001 states"),
     (["markov", "--problem", "multiwell", "--delta", "0.01"], "gives 160801 states"),
+    (
+        ["nets", "--seeds", "100000"],
+        "--model mlp --width 64 --seeds 100000 --steps 1000 --batch 32 (--study table) need",
+    ),
+    (["nets", "--model", "cnn", "--steps", "1000000"], "--seeds 8 --steps 1000000 --batch 16 (--study table) are"),
+    (["nets", "--study", "lr", "--seeds", "100000", "--max-memory", "unlimited"], "above --max-work 60 minutes"),
     # silent inf and NaN
     (["simulate", "--delta", "1e308"], "--delta 1e+308"),
     (["bound", "C3", *C3_VALUES, "--set", "T=inf"], "--set expects NAME=FINITE_NUMBER, got 'T=inf'"),
@@ -107,6 +113,21 @@ def test_max_memory_can_be_raised_on_purpose(capsys):
     assert main([*argv, "--max-memory", "unlimited"]) == 0
     assert "2000 chains" in capsys.readouterr().out
     assert "above --max-memory 4 GiB" in one_line_error(capsys, ["simulate", "--chains", "300000", "--d", "1000"])
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+@pytest.mark.parametrize("study", ["table", "batch", "lr", "flips"])
+def test_the_documented_full_network_studies_fit_the_default_budgets(model, study):
+    """``qnets nets --full`` (every study, both models) is not refused at the default --max-work and
+    --max-memory, while each is estimated at more work than its quick run."""
+    from qnets.simulate.budget import nets_cost
+    from qnets.simulate.nets.studies import sizes
+
+    from qnets.cli._common import DEFAULT_MAX_MEMORY, DEFAULT_MAX_WORK, duration, memory_size
+
+    full, quick = nets_cost(sizes(False, model), study), nets_cost(sizes(True, model), study)
+    assert full.seconds < duration(DEFAULT_MAX_WORK) and full.bytes < memory_size(DEFAULT_MAX_MEMORY)
+    assert full.work > quick.work
 
 
 def test_double_well_runs_with_its_own_defaults(capsys):

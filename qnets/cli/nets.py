@@ -12,7 +12,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from qnets.claims.verdict import SEED
-from qnets.cli._common import add_speed_options, print_table, real, whole
+from qnets.cli._common import add_memory_option, add_speed_options, check_cost, print_table, real, whole
 from qnets.errors import InputError
 from qnets.output import dumps
 
@@ -73,6 +73,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="networks per configuration (default 8 quick, 16 full; the lr study: 24/32, CNN 8/16)",
     )
     nets.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
+    add_memory_option(nets)
     nets.set_defaults(handler=run_command)
 
 
@@ -114,6 +115,14 @@ def table_sizes(args: argparse.Namespace) -> Sizes:
         "rate_seeds": args.seeds,
     }
     return dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
+
+
+def size_options(s: Sizes, study: str) -> str:
+    """The options (with the values in force) that make up the work of ``study``, for its errors."""
+    seeds = s.rate_seeds if study == "lr" else s.n_seeds
+    steps = "" if study in ("batch", "lr") else f" --steps {s.steps}"
+    batch = "" if study == "batch" else f" --batch {s.batch}"
+    return f"--model {s.model} --width {max(s.hidden)} --seeds {seeds}{steps}{batch} (--study {study})"
 
 
 def describe(s: Sizes, data: Dataset) -> str:
@@ -192,9 +201,11 @@ def study_rows(s: Sizes, study: str, seed: int) -> list[dict[str, Any]]:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the study and print its rows."""
+    from qnets.simulate.budget import nets_cost
     from qnets.simulate.nets.data import load
 
     s = table_sizes(args)
+    check_cost(nets_cost(s, args.study), args, size_options(s, args.study))
     data = load(s.dataset)
     rows = study_rows(s, args.study, args.seed)
     setup = describe(s, data)
