@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnets.claims.exact import isotropic_floor
+from qnets.claims.exact import EXACT_RTOL, isotropic_floor
 from qnets.claims.record import Claim, SizeTable
 from qnets.claims.verdict import SEED, Verdict, Z
 from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, StochasticRounding, constant, run
@@ -52,8 +52,6 @@ INSTANCES = (
     (1.0, 1.0, 0.1, (0.0, 0.0, 0.0, 0.0)),
     (0.7, 1.3, 0.37, (0.11, -0.05, 0.2)),
 )
-#: Relative agreement of two exact float64 computations of one number.
-EXACT_RTOL = 1e-9
 
 
 def instance_parts(mu: float, sigma: float, delta: float, w_star: np.ndarray, chains: int, seed: int) -> dict:
