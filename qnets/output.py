@@ -152,7 +152,19 @@ def write_json(path: Path | str, value: object, sort_keys: bool = False) -> None
 
 
 #: The packages whose versions a report's Environment section lists.
-PACKAGES = ("numpy", "scipy", "sympy", "cvxpy", "matplotlib", "scikit-learn", "hypothesis", "dask", "distributed")
+PACKAGES = (
+    "numpy",
+    "scipy",
+    "sympy",
+    "cvxpy",
+    "matplotlib",
+    "scikit-learn",
+    "numba",
+    "mnist1d",
+    "hypothesis",
+    "dask",
+    "distributed",
+)
 #: The subpackages whose sources determine every result (the cache keys' code hash).
 RESULT_PACKAGES = ("qnets.simulate", "qnets.theory", "qnets.claims", "qnets.figures")
 

@@ -160,7 +160,7 @@ def test_report_has_every_claim_and_figure_and_flags_a_failing_check(tmp_path, f
     markdown = (tmp_path / "report.md").read_text()
     for claim_id in CLAIMS:
         assert f"| {claim_id} |" in markdown
-    assert "| C1 | paper |" in markdown and "| FAILS |" in markdown
+    assert "| C1 | FAILS |" in markdown and "**C1** (paper, FAILS)" in markdown
     parser = StrictHTML()
     parser.feed((tmp_path / "report.html").read_text())
     assert not parser.stack

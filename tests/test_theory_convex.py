@@ -245,9 +245,9 @@ def test_report_claims_table_shows_the_parts(tmp_path):
     report = Report("quick", rows, [], [], {"packages": {}}, 1.0)
     write_markdown(tmp_path / "report.md", report)
     text = (tmp_path / "report.md").read_text()
-    assert "| upper bound holds | floor necessary | tightness |" in text and "| yes | yes | 0.31 |" in text
+    assert "| upper | floor needed | tightness |" in text and "| yes | yes | 0.31 |" in text
     write_html(tmp_path / "report.html", report)
-    assert "<th>floor necessary</th>" in (tmp_path / "report.html").read_text()
+    assert "<th>floor needed</th>" in (tmp_path / "report.html").read_text()
 
 
 def test_check_command_prints_the_parts(capsys):

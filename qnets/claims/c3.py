@@ -13,17 +13,23 @@ Check, two-sided:
   :func:`~qnets.claims.floors.sr_strongly_convex_instance`;
 * necessity: on that instance the exact error exceeds the bound without its floor
   (:mod:`qnets.claims.floors` says why the instance is decisive);
-* tightness: E1's exact floor over C3's floor.
+* tightness: E1's exact floor over C3's floor, equal (to 1e-9) to the derived ratio (a
+  detailed-balance floor over a hand-typed ``sqrt(d) Delta G/2``), so a floor off by any factor
+  fails it;
+* the same parts on a generic instance (:data:`~qnets.claims.floors.GENERIC_C3`: d = 3,
+  mu = 0.7, sigma = 1.3, Delta = 0.37, ``w*`` off the grid), whose exact error must also equal
+  an independent propagation (:func:`~qnets.claims.exact.sr_exact_separable`).
 
 Blind spots: the sweep's upper part has slack (its ``log T / T`` term dominates at these
-horizons), so a floor too large by a small factor passes it; the necessity part sees a floor
-too small.  ``G`` and ``mu`` come from the problem classes (tested against independent
-computations in ``tests/test_problems.py``).
+horizons), so a ``G^2/(mu T)`` term too large by a small factor passes it; the necessity part
+sees a floor too small, the tightness part a floor off by any factor.  ``G`` and ``mu`` come
+from the problem classes (tested against independent computations in ``tests/test_problems.py``);
+the derived tightness uses the problem's box, so a wrong ``G(box)`` is seen there only.
 """
 
 from __future__ import annotations
 
-from qnets.claims.floors import sr_strongly_convex_instance
+from qnets.claims.floors import GENERIC_C3, sr_strongly_convex_instance
 from qnets.claims.harness import two_sided
 from qnets.claims.instances import FULL_SWEEP, QUICK_SWEEP, SweptSizes, sr_sweep
 from qnets.claims.record import Claim, SizeTable
@@ -39,7 +45,9 @@ BOUND = all_bounds()["C3"]
 def check(sizes: SweptSizes = SIZES.quick, seed: int = SEED, bound: Bound = BOUND) -> Verdict:
     """C3, two-sided (the module docstring)."""
     sweep = sr_sweep("C3", bound, lambda problem: inverse_time(problem.mu), sizes.sweep, seed)
-    return two_sided("C3", sweep, sr_strongly_convex_instance(bound, sizes.instance_steps))
+    generic = sr_strongly_convex_instance(bound, sizes.instance_steps, *GENERIC_C3)
+    unit = sr_strongly_convex_instance(bound, sizes.instance_steps)
+    return two_sided("C3", sweep, unit, generic.summary(), extra_parts=generic.boolean_parts("generic: "))
 
 
 CLAIM = Claim(

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qnets.claims.bounds import bound_value, constants_of, floor_only
+from qnets.claims.exact import EXACT_RTOL, isotropic_floor, sr_exact_separable
 from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
 from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, inverse_sqrt, inverse_time
 from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
@@ -60,6 +61,10 @@ class FloorTest:
     margin: float
     tightness: float
     detail: str
+    #: The tightness derived independently (closed forms, hand-typed floor), when there is one.
+    derived_tightness: float | None = None
+    #: The instance's exact error recomputed independently (:mod:`qnets.claims.exact`), when there is one.
+    independent: float | None = None
 
     @property
     def upper_holds(self) -> bool:
@@ -71,31 +76,97 @@ class FloorTest:
         """The instance's error exceeds the floorless bound beyond the margin."""
         return self.lower_estimate > self.no_floor + self.margin
 
+    @property
+    def checks(self) -> dict[str, bool]:
+        """The two-way comparisons: the exact error equals its independent recomputation, and the
+        tightness equals the derived one, each to :data:`~qnets.claims.exact.EXACT_RTOL` relative
+        (a floor twice the derived one halves the measured tightness)."""
+        checks = {}
+        if self.independent is not None:
+            checks["exact = independent"] = _agree(self.upper_estimate, self.independent)
+        if self.derived_tightness is not None:
+            checks["tightness = derived"] = _agree(self.tightness, self.derived_tightness)
+        return checks
+
     def parts(self, upper_elsewhere: bool = True) -> dict[str, bool | float]:
         """The verdict parts; ``upper_elsewhere``: the check's other upper-bound comparisons held."""
-        return {UPPER: upper_elsewhere and self.upper_holds, NECESSARY: self.necessary, TIGHTNESS: self.tightness}
+        return {
+            UPPER: upper_elsewhere and self.upper_holds,
+            NECESSARY: self.necessary,
+            TIGHTNESS: self.tightness,
+            **self.checks,
+        }
+
+    def boolean_parts(self, prefix: str) -> dict[str, bool]:
+        """The instance's own yes/no parts (upper, necessity, two-way comparisons), each name
+        prefixed by ``prefix``: for a check's second instance."""
+        return {
+            f"{prefix}{UPPER}": self.upper_holds,
+            f"{prefix}{NECESSARY}": self.necessary,
+            **{f"{prefix}{name}": value for name, value in self.checks.items()},
+        }
 
     def summary(self) -> str:
         """One sentence for the verdict's detail."""
+        two_way = ""
+        if self.independent is not None:
+            two_way += f"; independent recomputation {self.independent:.10g} (exact {self.upper_estimate:.10g})"
+        if self.derived_tightness is not None:
+            two_way += f"; derived tightness {self.derived_tightness:.6g} (measured {self.tightness:.6g})"
         return (
             f"{self.label}: upper {self.upper_estimate:.4g} <= bound {self.bound:.4g}: {self.upper_holds}; "
             f"lower {self.lower_estimate:.4g} > floorless bound {self.no_floor:.4g} + {self.margin:.1g}: "
-            f"{self.necessary}; tightness {self.tightness:.3g}; {self.detail}"
+            f"{self.necessary}; tightness {self.tightness:.3g}; {self.detail}{two_way}"
         )
 
 
-def sr_strongly_convex_instance(bound: Bound, steps: int) -> FloorTest:
-    """C3 on ``F = (w - w*)^2/2`` (``w* = 0``), ``N(0, 1)`` gradient noise, ``Delta = 0.5``, the
-    box ``[-1, 1]``, ``a_t = 1/(t+1)``: E2's exact ``E F(w_bar_T) - F*`` at ``T = steps``.
-    Tightness: E1's exact small-step floor over the bound's floor."""
-    problem = Quadratic(np.array([1.0]), noise=GaussianNoise(1.0))
-    grid = Grid(0.5)
+def _agree(value: float, reference: float) -> bool:
+    """``value`` equals ``reference`` to :data:`~qnets.claims.exact.EXACT_RTOL` relative."""
+    return bool(abs(value - reference) <= EXACT_RTOL * abs(reference))
+
+
+#: C3's generic exact instance ``(mu, sigma, Delta, w*)``: d = 3, no constant 1, none equal,
+#: Delta not a power of 2, ``w*`` off the grid.
+GENERIC_C3 = (0.7, 1.3, 0.37, (0.11, -0.05, 0.2))
+
+
+def sr_strongly_convex_instance(
+    bound: Bound,
+    steps: int,
+    mu: float = 1.0,
+    sigma: float = 1.0,
+    delta: float = 0.5,
+    w_star: tuple[float, ...] = (0.0,),
+) -> FloorTest:
+    """C3 on ``F = (mu/2)||w - w*||^2``, ``N(0, sigma^2 I)`` gradient noise, the grid-aligned box of
+    radius 1 around ``w*``, ``a_t = 1/(mu (t+1))``: E2's exact ``E F(w_bar_T) - F*`` at ``T = steps``
+    (defaults: the unit instance, d = 1, ``Delta = 0.5``, ``W = [-1, 1]``).
+
+    Both ways: the exact error is recomputed by :func:`~qnets.claims.exact.sr_exact_separable`
+    (its own kernels and the steps ``1/(mu (t+1))`` typed here), and the tightness, E1's exact
+    small-step floor over the bound's floor, is compared with the derived one: the
+    detailed-balance floor (:func:`~qnets.claims.exact.isotropic_floor`) over the hand-typed
+    ``sqrt(d) Delta G / 2`` with ``G^2 = sum_k (mu m_k)^2 + d sigma^2``, ``m_k = max(hi_k - w*_k,
+    w*_k - lo_k)``."""
+    minimizer = np.array(w_star, dtype=float)
+    d = minimizer.size
+    problem = Quadratic(np.full(d, mu), w_star=minimizer, noise=GaussianNoise(sigma))
+    grid = Grid(delta)
     box = Box.around(problem.w_star, 1.0, grid)
     exact = float(exact_sr_quadratic(problem, grid, box, inverse_time(problem.mu), steps).averaged[-1])
-    e1 = sr_floor_quadratic(problem.mu, 1.0, grid.delta).gap
-    label = f"exact E2 instance (d=1, Delta=0.5, sigma=1, W=[-1,1], T={steps})"
+    step_sizes = 1 / (mu * np.arange(1, steps + 1))
+    _, averaged = sr_exact_separable(np.full(d, mu), minimizer, sigma, box.lo, box.hi, delta, step_sizes, box.lo)
+    e1 = sr_floor_quadratic(mu, sigma, delta, minimizer, d).gap
+    closed_gap, _ = isotropic_floor(mu, sigma, delta, minimizer)
+    reach = np.maximum(box.hi - minimizer, minimizer - box.lo)
+    derived_floor = math.sqrt(d) * delta * math.sqrt(float(np.sum((mu * reach) ** 2)) + d * sigma**2) / 2
+    label = (
+        f"exact E2 instance (d={d}, mu={mu:g}, Delta={delta:g}, sigma={sigma:g}, w*={list(w_star)}, "
+        f"W=[{box.lo[0]:g}, {box.hi[0]:g}]..., T={steps})"
+    )
     constants = constants_of(problem, box, grid)
-    return _floor_test(bound, constants, steps, label, (exact, exact), ("E1 exact floor", e1))
+    test = _floor_test(bound, constants, steps, label, (exact, exact), ("E1 exact floor", e1))
+    return replace(test, derived_tightness=closed_gap / derived_floor, independent=float(averaged[-1]))
 
 
 def _floor_test(

@@ -80,13 +80,22 @@ def upper_estimate(result: RunResult, key: str) -> tuple[float, float]:
     return estimate.mean, Z * estimate.stderr
 
 
-def two_sided(claim_id: str, upper: Verdict, instance: FloorTest, extra: str = "", holds_extra: bool = True) -> Verdict:
+def two_sided(
+    claim_id: str,
+    upper: Verdict,
+    instance: FloorTest,
+    extra: str = "",
+    holds_extra: bool = True,
+    extra_parts: dict[str, bool] | None = None,
+) -> Verdict:
     """A two-sided verdict: the Monte Carlo upper-bound comparison ``upper`` and the exact
-    instance (upper part and necessity of the floor); holds only if every part holds."""
-    parts = instance.parts(upper.holds)
+    instance (upper part, necessity of the floor and its two-way comparisons), plus
+    ``extra_parts``; holds only if every part holds."""
+    parts = {**instance.parts(upper.holds), **(extra_parts or {})}
     return Verdict(
         claim_id,
-        bool(parts[UPPER] and parts[NECESSARY] and holds_extra),
+        bool(parts[UPPER] and parts[NECESSARY] and all(parts[name] for name in instance.checks) and holds_extra)
+        and all((extra_parts or {}).values()),
         upper.measured,
         upper.bound,
         upper.margin,

@@ -156,6 +156,7 @@ def reproduce(
             f"qnets check {claim.claim_id}"
             + ("" if quick else " --full")
             + ("" if seed == SEED else f" --seed {seed}"),
+            claim.bound,
         )
         for claim in claims.values()
     ]

@@ -122,3 +122,22 @@ def assert_fails_without_floor(claim_module) -> None:
     """The claim's check, handed its bound with the floor removed, fails its upper part."""
     verdict = claim_module.check(bound=claim_module.BOUND.without_floor())
     assert not verdict.holds and not verdict.parts["upper bound holds"]
+
+
+def doubled_floor(bound):
+    """``bound`` with its floor term twice the derived one (a looser bound: only tightness sees it)."""
+    return replace(bound, expr=bound.expr + bound.floor, floor=2 * bound.floor)
+
+
+def square_exact_noise_scale(monkeypatch) -> None:
+    """E2's exact propagation takes the noise's variance for its standard deviation (invisible at
+    ``sigma = 1``)."""
+    from qnets.simulate.markov import quadratic
+
+    original = quadratic._noise_arguments
+
+    def squared(noise):
+        kind, scale, values, probs, symmetric = original(noise)
+        return kind, scale**2, values, probs, symmetric
+
+    monkeypatch.setattr(quadratic, "_noise_arguments", squared)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from claim_testing import SEEDS, assert_fails_without_floor, assert_holds
+from claim_testing import SEEDS, assert_fails_without_floor, assert_holds, doubled_floor, square_exact_noise_scale
+from qnets.simulate import inverse_time
 
-from qnets.claims import c3, instances
+from qnets.claims import c3, floors, instances
 from qnets.claims.verdict import SEED, Verdict
 
 
@@ -38,3 +39,27 @@ def test_c3_c4_sweep_cases_draw_independent_streams_and_full_cases_share_one_bud
     budgets = {d * chains for d, chains, _ in calls}
     expected = {200 * d for d, _, _ in calls} if sizes.chains else {sizes.coordinate_chains}
     assert budgets == expected
+
+
+def test_c3_check_catches_a_floor_twice_the_derived_one():
+    """A looser bound still holds and its floor is still necessary: only the tightness parts fail."""
+    verdict = c3.check(bound=doubled_floor(c3.BOUND))
+    assert verdict.parts["upper bound holds"] and verdict.parts["floor necessary"]
+    assert not verdict.holds and not verdict.parts["tightness = derived"]
+    assert not verdict.parts["generic: tightness = derived"]
+
+
+def test_c3_check_catches_exact_propagation_with_the_variance_for_sigma(monkeypatch):
+    """Invisible on the unit instance (sigma = 1), seen by the generic one's independent propagation."""
+    square_exact_noise_scale(monkeypatch)
+    verdict = c3.check()
+    assert verdict.parts["exact = independent"]
+    assert not verdict.holds and not verdict.parts["generic: exact = independent"]
+
+
+def test_c3_check_catches_a_step_of_1_over_mu_squared(monkeypatch):
+    """The exact instance's schedule ``1/(mu^2 (t+1))``: invisible at mu = 1."""
+    monkeypatch.setattr(floors, "inverse_time", lambda mu: inverse_time(mu**2))
+    verdict = c3.check()
+    assert verdict.parts["exact = independent"]
+    assert not verdict.holds and not verdict.parts["generic: exact = independent"]

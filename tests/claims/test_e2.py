@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from claim_testing import SEEDS, assert_holds, bias_stochastic_rounding, scale_simulated_noise
-from qnets.simulate import GaussianNoise
+from claim_testing import (
+    SEEDS,
+    assert_holds,
+    bias_stochastic_rounding,
+    scale_simulated_noise,
+    square_exact_noise_scale,
+)
+from qnets.simulate import GaussianNoise, inverse_time
 
 from qnets.claims import e2
 
@@ -26,3 +32,22 @@ def test_e2_check_catches_simulation_noise_scaled(monkeypatch):
     scale_simulated_noise(monkeypatch, GaussianNoise, 1.2)
     verdict = e2.check()
     assert not verdict.holds and not verdict.parts["exact = Monte Carlo"]
+
+
+def test_e2_check_catches_exact_propagation_with_the_variance_for_sigma(monkeypatch):
+    """Invisible at sigma = 1; the generic instances' Monte Carlo runs, independent propagation and
+    small-step limit see it."""
+    square_exact_noise_scale(monkeypatch)
+    verdict = e2.check()
+    assert verdict.parts["exact = Monte Carlo"] and verdict.parts["small-step limit = E1 floor"]
+    assert not verdict.holds and not verdict.parts["generic: exact = Monte Carlo"]
+    assert not verdict.parts["exact = independent"] and not verdict.parts["generic: small-step limit = E1 floor"]
+
+
+def test_e2_check_catches_a_schedule_of_1_over_mu_squared(monkeypatch):
+    """Simulation and exact propagation share the wrong schedule, so Monte Carlo agrees; the
+    independent propagation (steps typed by hand) does not."""
+    monkeypatch.setattr(e2, "inverse_time", lambda mu: inverse_time(mu**2))
+    verdict = e2.check()
+    assert verdict.parts["exact = Monte Carlo"]
+    assert not verdict.holds and not verdict.parts["exact = independent"]

@@ -1,0 +1,177 @@
+"""mutmut's test runner for .ci/mutation: run one mutant's killers and log how the mutant died.
+
+``python .ci/mutation_kill.py serve SOCKET`` imports the heavy third-party libraries once (never
+qnets) and then, per request, forks a child that imports qnets afresh from the (mutated) source
+(from the tree $MUTATION_TREE if set) and runs pytest. ``python .ci/mutation_kill.py ARGS...``
+sends pytest's ARGS to the server at $MUTATION_SOCKET (or runs pytest itself without one) and
+exits with pytest's status, so mutmut sees 0 as "survived". A request is killed when its client
+goes away (mutmut's timeout). ``python .ci/mutation_kill.py map MODULE OUT ARGS...`` writes which
+tests execute each line of MODULE (see mutmut_config.py, which runs only those per mutant).
+
+A kill is appended to $MUTATION_KILLS (JSON lines) with the mutated line (a diff of
+$MUTATION_MODULE with mutmut's backup of it) and its kind: ``check`` when the first failure is an
+assertion (a claim check or test that saw a wrong result, including ``pytest.raises``
+mismatches), ``crash`` when it is any other exception (the mutant broke the code, not a result).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+CHECK_PREFIXES = ("AssertionError", "assert ", "Failed:")
+
+
+class FirstFailure:
+    """pytest plugin: remembers the first failing test and its exception's message."""
+
+    def __init__(self) -> None:
+        self.nodeid: str | None = None
+        self.message = ""
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.failed and self.nodeid is None:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            self.nodeid, self.message = report.nodeid, crash.message if crash else str(report.longrepr)
+
+
+def log_kill(failure: FirstFailure) -> None:
+    module, log = os.environ.get("MUTATION_MODULE"), os.environ.get("MUTATION_KILLS")
+    if not (module and log and failure.nodeid and os.path.exists(module + ".bak")):  # .bak: mutmut's original
+        return
+    with open(module + ".bak") as original, open(module) as mutated:
+        diff = list(difflib.unified_diff(original.readlines(), mutated.readlines(), n=0))
+    hunks = [line for line in diff if line.startswith("@@")]
+    record = {
+        "module": module,
+        "line": int(hunks[0].split()[2].lstrip("+").split(",")[0]) if hunks else 0,
+        "mutant": [line[1:].rstrip("\n") for line in diff if line.startswith("+") and not line.startswith("+++")],
+        "kind": "check" if failure.message.lstrip().startswith(CHECK_PREFIXES) else "crash",
+        "test": failure.nodeid,
+        "message": failure.message[:300],
+    }
+    with open(log, "a") as stream:
+        stream.write(json.dumps(record) + "\n")
+
+
+def import_from_tree(tree: str) -> None:
+    """Make qnets, qnets.simulate, qnets.theory and qnets.figures import from ``tree`` (a copy of the
+    source), as the package-dir mapping of pyproject.toml lays them out."""
+    folders = {"qnets": "qnets", "qnets.simulate": "simulate", "qnets.theory": "theory", "qnets.figures": "figures"}
+
+    class TreeFinder:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name not in folders:
+                return None
+            folder = os.path.join(tree, folders[name])
+            init = os.path.join(folder, "__init__.py")
+            return importlib.util.spec_from_file_location(name, init, submodule_search_locations=[folder])
+
+    sys.meta_path.insert(0, TreeFinder)
+
+
+def run_pytest(args: list[str]) -> int:
+    import pytest
+
+    failure = FirstFailure()
+    code = int(pytest.main(args, plugins=[failure]))
+    if code == 1:
+        log_kill(failure)
+    return code
+
+
+def test_map(module: str, out: str, args: list[str]) -> None:
+    """Run the killers once under coverage.py with each test as its own context and write, per line
+    of ``module``, the tests that execute it (lines run only at import time are left out)."""
+    import coverage
+
+    cov = coverage.Coverage(data_file=None, include=[os.path.abspath(module)])
+
+    class Contexts:
+        def pytest_runtest_setup(self, item) -> None:
+            cov.switch_context(item.nodeid)
+
+    cov.start()
+    import_from_tree(os.environ.get("MUTATION_TREE", os.getcwd()))
+    import pytest
+
+    pytest.main(args, plugins=[Contexts()])
+    cov.stop()
+    data = cov.get_data()
+    tests: dict[int, list[str]] = {}
+    for filename in data.measured_files():
+        for line, contexts in data.contexts_by_lineno(filename).items():
+            tests[line] = sorted(context for context in contexts if context)
+    with open(out, "w") as stream:
+        json.dump({line: names for line, names in tests.items() if names}, stream)
+
+
+def child(args: list[str]) -> None:
+    """In the forked child: pytest's output goes to /dev/null, its status is the exit code."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    try:
+        if os.environ.get("MUTATION_TREE"):
+            import_from_tree(os.environ["MUTATION_TREE"])
+        code = run_pytest(args)
+    except BaseException:
+        code = 3
+    os._exit(code)
+
+
+def serve(path: str) -> None:
+    sys.dont_write_bytecode = True
+    for name in ("numpy", "scipy.stats", "scipy.sparse.linalg", "scipy.optimize", "sympy", "cvxpy", "numba"):
+        __import__(name)
+    for name in ("matplotlib.pyplot", "sklearn.datasets", "mnist1d.data", "hypothesis", "pytest", "xdist"):
+        __import__(name)
+    assert not [name for name in sys.modules if name.startswith("qnets")], "the server must not import qnets"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    while True:
+        conn, _ = server.accept()
+        with conn:
+            args = json.loads(conn.makefile().readline())
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                child(args)
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                    break
+                if select.select([conn], [], [], 0.1)[0] and not conn.recv(1):  # the client went away
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+
+
+def request(args: list[str]) -> int:
+    path = os.environ.get("MUTATION_SOCKET")
+    if not path:
+        return run_pytest(args)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(path)
+        conn.sendall((json.dumps(args) + "\n").encode())
+        reply = conn.makefile().readline()
+    return int(reply) if reply.strip() else 3
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        serve(sys.argv[2])
+    elif sys.argv[1:2] == ["map"]:
+        test_map(sys.argv[2], sys.argv[3], sys.argv[4:])
+    else:
+        code = request(sys.argv[1:])
+        sys.exit(1 if code < 0 else min(code, 255))

@@ -1,0 +1,73 @@
+"""Per-module table of a .ci/mutation run, read from each module's .mutmut-cache and kill log.
+
+``python .ci/mutation_table.py MODULE...`` prints one markdown row per module; ``--survivors``
+lists every surviving, timed-out or untested mutant instead (line number, mutmut id, source line).
+Equivalent mutants are listed in .ci/mutation_equivalent.tsv (module, line number, mutmut index
+on that line, reason); they leave the denominator. "by check" counts kills whose first failure
+was an assertion, "by crash" those that died of another exception (see mutation_kill.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY = """SELECT m.id, l.line_number + 1, m."index", m.status, l.line FROM Mutant m
+JOIN Line l ON m.line = l.id JOIN SourceFile s ON l.sourcefile = s.id WHERE s.filename = ?"""
+
+
+def equivalents() -> dict[tuple[str, int, int], str]:
+    with open(ROOT / ".ci" / "mutation_equivalent.tsv") as stream:
+        rows = csv.reader((line for line in stream if not line.startswith("#")), delimiter="\t")
+        return {(module, int(line), int(index)): reason for module, line, index, reason in rows}
+
+
+def mutants(module: str) -> tuple[list[tuple], dict[int, str]]:
+    tree = ROOT / ".mutation-trees" / module.replace("/", "_")
+    if not (tree / ".mutmut-cache").exists():
+        return [], {}
+    with sqlite3.connect(tree / ".mutmut-cache") as db:
+        rows = db.execute(QUERY, (module,)).fetchall()
+    kinds: dict[int, str] = {}
+    log = tree / ".mutmut-kills.jsonl"
+    for record in map(json.loads, log.read_text().splitlines() if log.exists() else []):
+        kinds[record["line"]] = kinds.get(record["line"], "") + record["kind"][0]
+    return rows, kinds
+
+
+def row(module: str, equivalent: dict) -> str:
+    rows, kinds = mutants(module)
+    status = [r[3] for r in rows]
+    eq = sum(r[3] != "ok_killed" and (module, r[1], r[2]) in equivalent for r in rows)
+    killed = status.count("ok_killed") + status.count("ok_suspicious")
+    crash_lines = {line for line, kind in kinds.items() if "c" not in kind}
+    by_crash = sum(r[3].startswith("ok_") and r[1] in crash_lines for r in rows)
+    survived = status.count("bad_survived") - eq
+    tested = len(rows) - status.count("untested") - eq
+    share = f"{100 * killed / tested:.1f}%" if tested else "-"
+    cells = [len(rows), killed, killed - by_crash, by_crash, survived, status.count("bad_timeout")]
+    cells += [status.count("untested"), eq, share]
+    return f"| {module} | " + " | ".join(map(str, cells)) + " |"
+
+
+def main(args: list[str]) -> None:
+    equivalent = equivalents()
+    if args and args[0] == "--survivors":
+        for module in args[1:]:
+            for mid, line, index, status, text in sorted(mutants(module)[0], key=lambda r: r[1]):
+                if status not in ("ok_killed", "ok_suspicious") and (module, line, index) not in equivalent:
+                    print(f"{module}:{line} id={mid} index={index} {status}: {text.strip()}")
+        return
+    print("| module | generated | killed | by check | by crash | survived | timeout | untested | equivalent |", end="")
+    print(" killed / tested non-equivalent |")
+    print("|" + "---|" * 10)
+    for module in args:
+        print(row(module, equivalent))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
