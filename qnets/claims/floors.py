@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qnets.claims.bounds import bound_value, constants_of, floor_only
-from qnets.claims.exact import EXACT_RTOL, isotropic_floor, sr_exact_separable
+from qnets.claims.exact import EXACT_RTOL, bc_limit_by_enumeration, isotropic_floor, sr_exact_separable
 from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
-from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, inverse_sqrt, inverse_time
+from qnets.simulate import Box, GaussianNoise, Grid, Logistic, Quadratic, inverse_sqrt, inverse_time
 from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.simulate.problems.base import StronglyConvexProblem
@@ -241,7 +241,12 @@ def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -
 
 
 def bc_limit_instance(
-    bound: Bound, problem: StronglyConvexProblem, grid: Grid, box: Box, c: float | None = None
+    bound: Bound,
+    problem: StronglyConvexProblem,
+    grid: Grid,
+    box: Box,
+    c: float | None = None,
+    derived_floor: Callable[[dict[str, float]], float] | None = None,
 ) -> FloorTest:
     """C5/C6 in the limit ``T -> infinity``: BC's limit point ``w_inf`` (exact corner sums) on
     ``problem`` (``L2 > 0``).  Upper estimate ``F(w_inf) - F*``; lower estimate
@@ -249,7 +254,12 @@ def bc_limit_instance(
     (``h(w) = E grad F(Q_s(w))``): the true root is within ``r / s_min`` of the computed one
     (to first order, ``s_min`` the smallest singular value of ``h``'s Jacobian there, by central
     differences), which moves the lower estimate by at most ``||grad F|| r / s_min``.
-    Tightness: ``F(w_inf) - F*`` over the bound's floor."""
+    Tightness: ``F(w_inf) - F*`` over the bound's floor.
+
+    Both ways, on logistic regression: the gap is recomputed by
+    :func:`~qnets.claims.exact.bc_limit_by_enumeration` (its own loss, gradient, corner sums,
+    root and ``F*`` solvers), and the tightness is compared with that gap over
+    ``derived_floor(constants)``, the floor typed by hand (when given)."""
     w_inf = bc_limit_point(problem, grid)
     gap = float(problem.gap(w_inf[None, :])[0])
     gradient = problem.grad(w_inf[None, :])[0]
@@ -267,8 +277,13 @@ def bc_limit_instance(
     lower = float(gradient @ gradient) / (2 * problem.L)
     margin = max(float(np.linalg.norm(gradient)) * residual / smallest_singular_value, 1e-15)
     constants = constants_of(problem, box, grid, c)
-    label = f"BC limit point (T -> infinity, Delta={grid.delta:g})"
-    return _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
+    label = f"BC limit point (T -> infinity, d={problem.d}, mu={problem.mu:g}, Delta={grid.delta:g})"
+    test = _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
+    if not isinstance(problem, Logistic):
+        return test
+    _, independent = bc_limit_by_enumeration(problem.X, problem.y, problem.lam, grid.delta)
+    derived = None if derived_floor is None else independent / derived_floor(constants)
+    return replace(test, independent=independent, derived_tightness=derived)
 
 
 #: The grid spacing of C5's and C6's limit-point instance: coarse, so that BC's limit gap is far
@@ -276,8 +291,19 @@ def bc_limit_instance(
 BC_LIMIT_DELTA = 0.4
 
 
-def bc_coarse_limit_instance(bound: Bound, problem: StronglyConvexProblem, c: float | None = None) -> FloorTest:
-    """C5/C6's necessity instance: :func:`bc_limit_instance` at ``Delta = BC_LIMIT_DELTA`` on the
+def bc_coarse_limit_instance(
+    bound: Bound,
+    problem: StronglyConvexProblem,
+    c: float | None = None,
+    derived_floor: Callable[[dict[str, float]], float] | None = None,
+    delta: float = BC_LIMIT_DELTA,
+) -> FloorTest:
+    """C5/C6's necessity instance: :func:`bc_limit_instance` at ``Delta = delta`` on the
     grid-aligned box of radius 1 around ``w*``."""
-    grid = Grid(BC_LIMIT_DELTA)
-    return bc_limit_instance(bound, problem, grid, Box.around(problem.w_star, 1.0, grid), c)
+    grid = Grid(delta)
+    return bc_limit_instance(bound, problem, grid, Box.around(problem.w_star, 1.0, grid), c, derived_floor)
+
+
+#: The grid spacing of C5's and C6's generic limit-point instance (on
+#: :func:`~qnets.claims.instances.generic_logistic`).
+GENERIC_BC_DELTA = 0.37
