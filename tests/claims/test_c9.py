@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 from claim_testing import SEEDS, assert_holds, scale_simulated_noise
 from qnets.simulate import SGD, GaussianNoise, StochasticRounding
@@ -43,3 +45,25 @@ def test_c9_check_catches_sgd_with_a_doubled_gradient(monkeypatch):
     monkeypatch.setattr(SGD, "step", doubled)
     verdict = c9.check()
     assert not verdict.holds and not verdict.parts["SGD = exact"] and verdict.parts["SGD falls with a"]
+
+
+def test_c9_check_catches_sgds_exact_error_given_sigma_for_the_variance(monkeypatch):
+    """The exact SGD error fed the noise's standard deviation as its variance: invisible at sigma = 1."""
+    original = c9.additive_noise
+    monkeypatch.setattr(c9, "additive_noise", lambda problem: types.SimpleNamespace(variance=original(problem).sigma))
+    verdict = c9.check()
+    assert verdict.parts["SGD = exact"]
+    assert not verdict.holds and not verdict.parts["generic: SGD = exact"]
+
+
+def test_c9_check_catches_sgds_exact_contraction_without_mu(monkeypatch):
+    """The exact SGD error contracting by (1 - a)^2 per step instead of (1 - a mu)^2: invisible at mu = 1."""
+    original = c9.sgd_quadratic_gap
+    monkeypatch.setattr(
+        c9,
+        "sgd_quadratic_gap",
+        lambda mu, variance, d, a, steps, start: mu * original(1.0, variance, d, a, steps, start),
+    )
+    verdict = c9.check()
+    assert verdict.parts["SGD = exact"]
+    assert not verdict.holds and not verdict.parts["generic: SGD = exact"]
