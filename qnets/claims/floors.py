@@ -220,24 +220,37 @@ def exact_sr_laws(
     return laws
 
 
-def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -> FloorTest:
-    """C4 on ``F(w) = |w - w*|`` (convex, ``G = 1``), ``w* = theta Delta``, ``Delta = 1``, the box
-    ``[-Delta, 2 Delta]`` (``D = 3``), ``w_0 = -Delta``, ``a_t = c/sqrt(t+1)`` with ``c = D/(G sqrt 2)``.
+#: C4's generic exact instance ``(theta, Delta, slope)``: no constant 1, none equal, Delta not a
+#: power of 2.
+GENERIC_C4 = (0.2, 0.37, 1.3)
 
-    Exact laws of ``w_t`` give the upper estimate ``(1/T) sum_t E|w_t - w*| >= E F(w_bar_T) - F*``
-    and the lower estimate ``|E w_bar_T - w*| <= E F(w_bar_T) - F*`` (Jensen).  Tightness: the
-    limit ``(1/2 - theta) Delta`` over the floor ``sqrt(d) Delta G/2``."""
-    delta, w_star = 1.0, theta
+
+def sr_convex_nonsmooth_instance(
+    bound: Bound, steps: int, theta: float = 0.2, delta: float = 1.0, slope: float = 1.0
+) -> FloorTest:
+    """C4 on ``F(w) = k |w - w*|`` (convex, ``G = k = slope``), ``w* = theta Delta``, the box
+    ``[-Delta, 2 Delta]`` (``D = 3 Delta``), ``w_0 = -Delta``, ``a_t = c/sqrt(t+1)`` with
+    ``c = D/(G sqrt 2)`` (defaults: the unit instance, ``Delta = k = 1``).
+
+    Exact laws of ``w_t`` give the upper estimate ``(1/T) sum_t E F(w_t) - F* >= E F(w_bar_T) - F*``
+    and the lower estimate ``k |E w_bar_T - w*| <= E F(w_bar_T) - F*`` (Jensen).  Tightness: the
+    limit ``k (1/2 - theta) Delta`` over the registry's floor, compared with the derived
+    ``(1 - 2 theta)`` (the floor ``sqrt(d) Delta G/2 = k Delta/2``, typed here)."""
+    w_star = theta * delta
     points = delta * np.arange(-1, 3, dtype=float)
-    diameter, lipschitz = float(points[-1] - points[0]), 1.0
-    c = diameter / (lipschitz * math.sqrt(2))
-    laws = exact_sr_laws(points, lambda w: np.sign(w - w_star), inverse_sqrt(c), steps, 0)
-    upper = float(np.mean(laws @ np.abs(points - w_star)))
-    lower = abs(float(np.mean(laws @ points)) - w_star)
-    constants = {"G": lipschitz, "D": diameter, "d": 1, "Delta": delta, "c": c}
-    label = f"exact |w - w*| instance (d=1, Delta=1, w*={w_star:g}, W=[-1,2], c={c:.3g}, T={steps})"
-    limit = ("limit |E w_bar - w*| = (1/2 - theta) Delta =", (0.5 - theta) * delta)
-    return _floor_test(bound, constants, steps, label, (upper, lower), limit)
+    diameter = float(points[-1] - points[0])
+    c = diameter / (slope * math.sqrt(2))
+    laws = exact_sr_laws(points, lambda w: slope * np.sign(w - w_star), inverse_sqrt(c), steps, 0)
+    upper = slope * float(np.mean(laws @ np.abs(points - w_star)))
+    lower = slope * abs(float(np.mean(laws @ points)) - w_star)
+    constants = {"G": slope, "D": diameter, "d": 1, "Delta": delta, "c": c}
+    label = (
+        f"exact k|w - w*| instance (d=1, k={slope:g}, Delta={delta:g}, w*={w_star:g}, W=[{points[0]:g}, "
+        f"{points[-1]:g}], c={c:.3g}, T={steps})"
+    )
+    limit = ("limit k |E w_bar - w*| = k (1/2 - theta) Delta =", slope * (0.5 - theta) * delta)
+    test = _floor_test(bound, constants, steps, label, (upper, lower), limit)
+    return replace(test, derived_tightness=1 - 2 * theta)
 
 
 def bc_limit_instance(
