@@ -9,6 +9,7 @@ from claim_testing import SEEDS, assert_holds, scale_simulated_noise
 from qnets.simulate import SGD, GaussianNoise, StochasticRounding
 
 from qnets.claims import c9
+from qnets.claims.verdict import SEED
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -47,13 +48,16 @@ def test_c9_check_catches_sgd_with_a_doubled_gradient(monkeypatch):
     assert not verdict.holds and not verdict.parts["SGD = exact"] and verdict.parts["SGD falls with a"]
 
 
+#: The generic part of ``c9.check()`` at quick sizes and the default seed (the unit sweep, at
+#: mu = sigma = 1, cannot see the two bugs below and is left out to keep the default run short).
+QUICK = {"chains": c9.SIZES.quick.chains, "horizon": c9.SIZES.quick.horizon, "seed": SEED}
+
+
 def test_c9_check_catches_sgds_exact_error_given_sigma_for_the_variance(monkeypatch):
     """The exact SGD error fed the noise's standard deviation as its variance: invisible at sigma = 1."""
     original = c9.additive_noise
     monkeypatch.setattr(c9, "additive_noise", lambda problem: types.SimpleNamespace(variance=original(problem).sigma))
-    verdict = c9.check()
-    assert verdict.parts["SGD = exact"]
-    assert not verdict.holds and not verdict.parts["generic: SGD = exact"]
+    assert not c9.generic_parts(**QUICK)[0]["generic: SGD = exact"]
 
 
 def test_c9_check_catches_sgds_exact_contraction_without_mu(monkeypatch):
