@@ -12,7 +12,10 @@ Check, two-sided:
   margin), and on the exact ``|w - w*|`` instance of
   :func:`~qnets.claims.floors.sr_convex_nonsmooth_instance`;
 * necessity: on that instance the exact (Jensen) lower estimate exceeds the bound without its
-  floor.  On quadratics the floor is not needed as ``T -> infinity`` (paper_notes/convex.md).
+  floor.  On quadratics the floor is not needed as ``T -> infinity`` (paper_notes/convex.md);
+* tightness: the limit over the registry's floor equals the derived ``1 - 2 theta``;
+* the same parts on a generic instance (:data:`~qnets.claims.floors.GENERIC_C4`: slope 1.3,
+  Delta = 0.37, theta = 0.2).
 
 Blind spots: as C3's, the sweep's upper part has slack; the necessity instance is
 one-dimensional, so a floor with a wrong power of ``d`` is seen only by the sweep.
@@ -20,7 +23,7 @@ one-dimensional, so a floor with a wrong power of ``d`` is seen only by the swee
 
 from __future__ import annotations
 
-from qnets.claims.floors import sr_convex_nonsmooth_instance
+from qnets.claims.floors import GENERIC_C4, sr_convex_nonsmooth_instance
 from qnets.claims.harness import two_sided
 from qnets.claims.instances import FULL_SWEEP, QUICK_SWEEP, SweptSizes, sr_sweep
 from qnets.claims.record import Claim, SizeTable
@@ -38,7 +41,9 @@ C = 0.5
 def check(sizes: SweptSizes = SIZES.quick, seed: int = SEED, bound: Bound = BOUND) -> Verdict:
     """C4, two-sided (the module docstring)."""
     sweep = sr_sweep("C4", bound, lambda problem: inverse_sqrt(C), sizes.sweep, seed)
-    return two_sided("C4", sweep, sr_convex_nonsmooth_instance(bound, sizes.instance_steps))
+    unit = sr_convex_nonsmooth_instance(bound, sizes.instance_steps)
+    generic = sr_convex_nonsmooth_instance(bound, sizes.instance_steps, *GENERIC_C4)
+    return two_sided("C4", sweep, unit, generic.summary(), extra_parts=generic.boolean_parts("generic: "))
 
 
 CLAIM = Claim(

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnets.claims.floors import bc_coarse_limit_instance
+from qnets.claims.floors import GENERIC_BC_DELTA, bc_coarse_limit_instance
 from qnets.claims.harness import simulate_against_bound, two_sided
-from qnets.claims.instances import logistic
+from qnets.claims.instances import generic_logistic, logistic
 from qnets.claims.record import Claim, SizeTable
 from qnets.claims.verdict import SEED, Verdict, Z
 from qnets.simulate import BinaryConnect, Box, Grid, Logistic, inverse_time
@@ -64,6 +64,12 @@ def bc_floor_exponent(problem: Logistic, deltas: np.ndarray) -> tuple[np.ndarray
     gaps = np.array([float(problem.gap(bc_limit_point(problem, Grid(float(delta)))[None, :])[0]) for delta in deltas])
     coefficients, covariance = np.polyfit(np.log(deltas), np.log(gaps), 1, cov=True)
     return gaps, float(coefficients[0]), float(np.sqrt(covariance[0, 0]))
+
+
+def derived_floor(constants: dict[str, float]) -> float:
+    """C6's floor ``L2 D d Delta^2 / 8``, typed here (not the registry's expression): the
+    tightness parts compare the registry's floor with it."""
+    return constants["L2"] * constants["D"] * constants["d"] * constants["Delta"] ** 2 / 8
 
 
 def check(
@@ -98,7 +104,16 @@ def check(
         f"(derived bound: 2, sharpened: 4, restated: 1); max limit gap / sharpened bound "
         f"{np.max(gaps / limit_bounds):.2g}"
     )
-    verdict = two_sided("C6", upper, bc_coarse_limit_instance(bound, problem), extra, not paper_scales and exponent_ok)
+    unit = bc_coarse_limit_instance(bound, problem, derived_floor=derived_floor)
+    generic = bc_coarse_limit_instance(bound, generic_logistic(), None, derived_floor, GENERIC_BC_DELTA)
+    verdict = two_sided(
+        "C6",
+        upper,
+        unit,
+        f"{extra}; {generic.summary()}",
+        not paper_scales and exponent_ok,
+        generic.boolean_parts("generic: "),
+    )
     return Verdict(
         verdict.claim_id,
         verdict.holds,

@@ -3,14 +3,19 @@
 * :func:`sgd_quadratic_gap`: SGD's exact error on an isotropic quadratic (claim C9);
 * :func:`birth_death_floor`, :func:`isotropic_floor`: E1's small-step SR floor by detailed
   balance with scipy's normal law, and its derived ratio to C3's floor (E1, C3);
+* :func:`sr_exact_separable`: SR's exact errors on a separable quadratic from closed-form
+  kernels (E2, C3);
+* :func:`bc_limit_by_enumeration`: BC's limit point and gap on logistic regression (C5, C6).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize, root
 from scipy.special import ndtr
 
 
@@ -145,3 +150,43 @@ def sr_exact_separable(
             u, law = (u + z * law) @ kernel, law @ kernel
             last[t] += 0.5 * h * float(law @ z**2)
     return last, averaged
+
+
+def logistic_loss(X: np.ndarray, y: np.ndarray, lam: float, w: np.ndarray) -> float:
+    """``(1/n) sum_i log(1 + exp(-y_i x_i^T w)) + (lam/2)||w||^2``."""
+    return float(np.mean(np.logaddexp(0.0, -y * (X @ w))) + 0.5 * lam * w @ w)
+
+
+def logistic_gradient(X: np.ndarray, y: np.ndarray, lam: float, W: np.ndarray) -> np.ndarray:
+    """The gradient of :func:`logistic_loss` at every row of ``W``: ``-(1/n) sum_i y_i x_i
+    sigmoid(-y_i x_i^T w) + lam w``."""
+    weights = y / (1 + np.exp(y * (W @ X.T)))
+    return -(weights @ X) / X.shape[0] + lam * W
+
+
+def bc_limit_by_enumeration(X: np.ndarray, y: np.ndarray, lam: float, delta: float) -> tuple[np.ndarray, float]:
+    """BC's small-step limit point ``w_inf`` on l2-regularised logistic regression and its gap
+    ``F(w_inf) - F*``, derived here without :mod:`qnets.simulate`.
+
+    ``h(w) = E grad F(Q_s(w))`` sums the ``2^d`` corners ``c`` of ``w``'s cell ``[b, b + delta]``
+    (``b = delta floor(w/delta)``) with probabilities ``prod_k p_k^{c_k} (1 - p_k)^{1 - c_k}``,
+    ``p = (w - b)/delta``; the root is found by Levenberg-Marquardt from the minimizer, and ``F*``
+    by BFGS on :func:`logistic_loss`."""
+    d = X.shape[1]
+    corners = np.array(list(itertools.product((0.0, 1.0), repeat=d)))
+
+    def h(w: np.ndarray) -> np.ndarray:
+        below = delta * np.floor(w / delta)
+        p = (w - below) / delta
+        weights = np.prod(np.where(corners == 1, p, 1 - p), axis=1)
+        return weights @ logistic_gradient(X, y, lam, below + delta * corners)
+
+    minimum = minimize(
+        lambda w: (logistic_loss(X, y, lam, w), logistic_gradient(X, y, lam, w[None, :])[0]),
+        np.zeros(d),
+        jac=True,
+        method="BFGS",
+        options={"gtol": 1e-13},
+    )
+    solution = root(h, minimum.x, method="lm", tol=1e-15)
+    return solution.x, logistic_loss(X, y, lam, solution.x) - logistic_loss(X, y, lam, minimum.x)

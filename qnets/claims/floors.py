@@ -36,9 +36,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qnets.claims.bounds import bound_value, constants_of, floor_only
-from qnets.claims.exact import EXACT_RTOL, isotropic_floor, sr_exact_separable
+from qnets.claims.exact import EXACT_RTOL, bc_limit_by_enumeration, isotropic_floor, sr_exact_separable
 from qnets.claims.verdict import NECESSARY, TIGHTNESS, UPPER
-from qnets.simulate import Box, GaussianNoise, Grid, Quadratic, inverse_sqrt, inverse_time
+from qnets.simulate import Box, GaussianNoise, Grid, Logistic, Quadratic, inverse_sqrt, inverse_time
 from qnets.simulate.bc_limit import bc_limit_point, mean_quantized_gradient
 from qnets.simulate.markov.quadratic import exact_sr_quadratic, sr_floor_quadratic
 from qnets.simulate.problems.base import StronglyConvexProblem
@@ -220,28 +220,46 @@ def exact_sr_laws(
     return laws
 
 
-def sr_convex_nonsmooth_instance(bound: Bound, steps: int, theta: float = 0.2) -> FloorTest:
-    """C4 on ``F(w) = |w - w*|`` (convex, ``G = 1``), ``w* = theta Delta``, ``Delta = 1``, the box
-    ``[-Delta, 2 Delta]`` (``D = 3``), ``w_0 = -Delta``, ``a_t = c/sqrt(t+1)`` with ``c = D/(G sqrt 2)``.
+#: C4's generic exact instance ``(theta, Delta, slope)``: no constant 1, none equal, Delta not a
+#: power of 2.
+GENERIC_C4 = (0.2, 0.37, 1.3)
 
-    Exact laws of ``w_t`` give the upper estimate ``(1/T) sum_t E|w_t - w*| >= E F(w_bar_T) - F*``
-    and the lower estimate ``|E w_bar_T - w*| <= E F(w_bar_T) - F*`` (Jensen).  Tightness: the
-    limit ``(1/2 - theta) Delta`` over the floor ``sqrt(d) Delta G/2``."""
-    delta, w_star = 1.0, theta
+
+def sr_convex_nonsmooth_instance(
+    bound: Bound, steps: int, theta: float = 0.2, delta: float = 1.0, slope: float = 1.0
+) -> FloorTest:
+    """C4 on ``F(w) = k |w - w*|`` (convex, ``G = k = slope``), ``w* = theta Delta``, the box
+    ``[-Delta, 2 Delta]`` (``D = 3 Delta``), ``w_0 = -Delta``, ``a_t = c/sqrt(t+1)`` with
+    ``c = D/(G sqrt 2)`` (defaults: the unit instance, ``Delta = k = 1``).
+
+    Exact laws of ``w_t`` give the upper estimate ``(1/T) sum_t E F(w_t) - F* >= E F(w_bar_T) - F*``
+    and the lower estimate ``k |E w_bar_T - w*| <= E F(w_bar_T) - F*`` (Jensen).  Tightness: the
+    limit ``k (1/2 - theta) Delta`` over the registry's floor, compared with the derived
+    ``(1 - 2 theta)`` (the floor ``sqrt(d) Delta G/2 = k Delta/2``, typed here)."""
+    w_star = theta * delta
     points = delta * np.arange(-1, 3, dtype=float)
-    diameter, lipschitz = float(points[-1] - points[0]), 1.0
-    c = diameter / (lipschitz * math.sqrt(2))
-    laws = exact_sr_laws(points, lambda w: np.sign(w - w_star), inverse_sqrt(c), steps, 0)
-    upper = float(np.mean(laws @ np.abs(points - w_star)))
-    lower = abs(float(np.mean(laws @ points)) - w_star)
-    constants = {"G": lipschitz, "D": diameter, "d": 1, "Delta": delta, "c": c}
-    label = f"exact |w - w*| instance (d=1, Delta=1, w*={w_star:g}, W=[-1,2], c={c:.3g}, T={steps})"
-    limit = ("limit |E w_bar - w*| = (1/2 - theta) Delta =", (0.5 - theta) * delta)
-    return _floor_test(bound, constants, steps, label, (upper, lower), limit)
+    diameter = float(points[-1] - points[0])
+    c = diameter / (slope * math.sqrt(2))
+    laws = exact_sr_laws(points, lambda w: slope * np.sign(w - w_star), inverse_sqrt(c), steps, 0)
+    upper = slope * float(np.mean(laws @ np.abs(points - w_star)))
+    lower = slope * abs(float(np.mean(laws @ points)) - w_star)
+    constants = {"G": slope, "D": diameter, "d": 1, "Delta": delta, "c": c}
+    label = (
+        f"exact k|w - w*| instance (d=1, k={slope:g}, Delta={delta:g}, w*={w_star:g}, W=[{points[0]:g}, "
+        f"{points[-1]:g}], c={c:.3g}, T={steps})"
+    )
+    limit = ("limit k |E w_bar - w*| = k (1/2 - theta) Delta =", slope * (0.5 - theta) * delta)
+    test = _floor_test(bound, constants, steps, label, (upper, lower), limit)
+    return replace(test, derived_tightness=1 - 2 * theta)
 
 
 def bc_limit_instance(
-    bound: Bound, problem: StronglyConvexProblem, grid: Grid, box: Box, c: float | None = None
+    bound: Bound,
+    problem: StronglyConvexProblem,
+    grid: Grid,
+    box: Box,
+    c: float | None = None,
+    derived_floor: Callable[[dict[str, float]], float] | None = None,
 ) -> FloorTest:
     """C5/C6 in the limit ``T -> infinity``: BC's limit point ``w_inf`` (exact corner sums) on
     ``problem`` (``L2 > 0``).  Upper estimate ``F(w_inf) - F*``; lower estimate
@@ -249,7 +267,12 @@ def bc_limit_instance(
     (``h(w) = E grad F(Q_s(w))``): the true root is within ``r / s_min`` of the computed one
     (to first order, ``s_min`` the smallest singular value of ``h``'s Jacobian there, by central
     differences), which moves the lower estimate by at most ``||grad F|| r / s_min``.
-    Tightness: ``F(w_inf) - F*`` over the bound's floor."""
+    Tightness: ``F(w_inf) - F*`` over the bound's floor.
+
+    Both ways, on logistic regression: the gap is recomputed by
+    :func:`~qnets.claims.exact.bc_limit_by_enumeration` (its own loss, gradient, corner sums,
+    root and ``F*`` solvers), and the tightness is compared with that gap over
+    ``derived_floor(constants)``, the floor typed by hand (when given)."""
     w_inf = bc_limit_point(problem, grid)
     gap = float(problem.gap(w_inf[None, :])[0])
     gradient = problem.grad(w_inf[None, :])[0]
@@ -267,8 +290,13 @@ def bc_limit_instance(
     lower = float(gradient @ gradient) / (2 * problem.L)
     margin = max(float(np.linalg.norm(gradient)) * residual / smallest_singular_value, 1e-15)
     constants = constants_of(problem, box, grid, c)
-    label = f"BC limit point (T -> infinity, Delta={grid.delta:g})"
-    return _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
+    label = f"BC limit point (T -> infinity, d={problem.d}, mu={problem.mu:g}, Delta={grid.delta:g})"
+    test = _floor_test(bound, constants, None, label, (gap, lower), ("F(w_inf) - F* =", gap), margin)
+    if not isinstance(problem, Logistic):
+        return test
+    _, independent = bc_limit_by_enumeration(problem.X, problem.y, problem.lam, grid.delta)
+    derived = None if derived_floor is None else independent / derived_floor(constants)
+    return replace(test, independent=independent, derived_tightness=derived)
 
 
 #: The grid spacing of C5's and C6's limit-point instance: coarse, so that BC's limit gap is far
@@ -276,8 +304,19 @@ def bc_limit_instance(
 BC_LIMIT_DELTA = 0.4
 
 
-def bc_coarse_limit_instance(bound: Bound, problem: StronglyConvexProblem, c: float | None = None) -> FloorTest:
-    """C5/C6's necessity instance: :func:`bc_limit_instance` at ``Delta = BC_LIMIT_DELTA`` on the
+def bc_coarse_limit_instance(
+    bound: Bound,
+    problem: StronglyConvexProblem,
+    c: float | None = None,
+    derived_floor: Callable[[dict[str, float]], float] | None = None,
+    delta: float = BC_LIMIT_DELTA,
+) -> FloorTest:
+    """C5/C6's necessity instance: :func:`bc_limit_instance` at ``Delta = delta`` on the
     grid-aligned box of radius 1 around ``w*``."""
-    grid = Grid(BC_LIMIT_DELTA)
-    return bc_limit_instance(bound, problem, grid, Box.around(problem.w_star, 1.0, grid), c)
+    grid = Grid(delta)
+    return bc_limit_instance(bound, problem, grid, Box.around(problem.w_star, 1.0, grid), c, derived_floor)
+
+
+#: The grid spacing of C5's and C6's generic limit-point instance (on
+#: :func:`~qnets.claims.instances.generic_logistic`).
+GENERIC_BC_DELTA = 0.37

@@ -1,7 +1,7 @@
 """Problem instances that several checks share, and the quantities derived from them.
 
 * :func:`logistic`: the l2-regularised logistic regression of C5, C6 and E4 (``L2 > 0``,
-  ``F*`` by cvxpy);
+  ``F*`` by cvxpy); :func:`generic_logistic`, a second one with generic constants;
 * :class:`SweepSizes`, :func:`sweep_cases`, :func:`sr_sweep`: the sweep of quadratics on which
   C3 and C4 compare SR with their bounds;
 * :data:`RADIUS`, :func:`mass_near_minimizer`, :func:`one_cell_step`: "mass near the
@@ -30,6 +30,12 @@ def logistic() -> Logistic:
     """The logistic regression of C5, C6 and E4 (``n = 200``, ``d = 5``, ``lambda = 0.5``;
     ``L2 > 0``; ``F*`` by cvxpy)."""
     return Logistic.synthetic(n=200, d=5, lam=0.5, seed=1, batch_size=1)
+
+
+def generic_logistic() -> Logistic:
+    """The generic logistic regression of C5's and C6's second limit-point instance (``n = 150``,
+    ``d = 4``, ``lambda = mu = 0.23``; no constant 1, none equal to another or to its Delta)."""
+    return Logistic.synthetic(n=150, d=4, lam=0.23, seed=2, batch_size=1)
 
 
 @dataclass(frozen=True)

@@ -141,3 +141,19 @@ def square_exact_noise_scale(monkeypatch) -> None:
         return kind, scale**2, values, probs, symmetric
 
     monkeypatch.setattr(quadratic, "_noise_arguments", squared)
+
+
+def bias_bc_limit_corners(monkeypatch) -> None:
+    """BC's limit point found as the root of ``E grad F`` over corners weighted by the biased
+    rounding law ``3p^2 - 2p^3`` instead of ``p`` (the exact mean at the point of the cell whose
+    fractional parts are ``3p^2 - 2p^3``)."""
+    from qnets.simulate import bc_limit
+
+    original = bc_limit.mean_quantized_gradient
+
+    def biased(problem, grid, w):
+        below = grid.delta * np.floor(w / grid.delta)
+        p = (w - below) / grid.delta
+        return original(problem, grid, below + grid.delta * (3 * p**2 - 2 * p**3))
+
+    monkeypatch.setattr(bc_limit, "mean_quantized_gradient", biased)

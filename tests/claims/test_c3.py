@@ -49,17 +49,22 @@ def test_c3_check_catches_a_floor_twice_the_derived_one():
     assert not verdict.parts["generic: tightness = derived"]
 
 
+def _instance_checks(generic: bool) -> dict[str, bool]:
+    """The two-way parts of C3's unit or generic exact instance, as ``c3.check`` builds them (the
+    sweep, which these bugs do not reach, is left out to keep the default run short)."""
+    args = floors.GENERIC_C3 if generic else ()
+    return floors.sr_strongly_convex_instance(c3.BOUND, c3.SIZES.quick.instance_steps, *args).checks
+
+
 def test_c3_check_catches_exact_propagation_with_the_variance_for_sigma(monkeypatch):
     """Invisible on the unit instance (sigma = 1), seen by the generic one's independent propagation."""
     square_exact_noise_scale(monkeypatch)
-    verdict = c3.check()
-    assert verdict.parts["exact = independent"]
-    assert not verdict.holds and not verdict.parts["generic: exact = independent"]
+    assert _instance_checks(generic=False)["exact = independent"]
+    assert not _instance_checks(generic=True)["exact = independent"]
 
 
 def test_c3_check_catches_a_step_of_1_over_mu_squared(monkeypatch):
     """The exact instance's schedule ``1/(mu^2 (t+1))``: invisible at mu = 1."""
     monkeypatch.setattr(floors, "inverse_time", lambda mu: inverse_time(mu**2))
-    verdict = c3.check()
-    assert verdict.parts["exact = independent"]
-    assert not verdict.holds and not verdict.parts["generic: exact = independent"]
+    assert _instance_checks(generic=False)["exact = independent"]
+    assert not _instance_checks(generic=True)["exact = independent"]

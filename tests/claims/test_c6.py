@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from claim_testing import SEEDS, assert_fails_without_floor, assert_holds
+from claim_testing import SEEDS, assert_fails_without_floor, assert_holds, bias_bc_limit_corners, doubled_floor
 
 from qnets.claims import c6
 
@@ -16,3 +16,19 @@ def test_c6_check_holds_at_every_seed(seed):
 def test_c6_check_catches_the_floor_removed():
     """As for C5, with C6's Lipschitz-Hessian floor."""
     assert_fails_without_floor(c6)
+
+
+def test_c6_check_catches_a_floor_twice_the_derived_one():
+    """A looser bound still holds and its floor is still necessary: only the tightness parts fail."""
+    verdict = c6.check(bound=doubled_floor(c6.BOUND))
+    assert verdict.parts["upper bound holds"] and verdict.parts["floor necessary"]
+    assert not verdict.holds and not verdict.parts["tightness = derived"]
+    assert not verdict.parts["generic: tightness = derived"]
+
+
+def test_c6_check_catches_a_biased_limit_point(monkeypatch):
+    """BC's limit point from corners weighted by 3p^2 - 2p^3: the independent enumeration disagrees."""
+    bias_bc_limit_corners(monkeypatch)
+    verdict = c6.check()
+    assert not verdict.holds and not verdict.parts["exact = independent"]
+    assert not verdict.parts["generic: exact = independent"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from claim_testing import SEEDS, assert_holds, scaled_bound
-from qnets.simulate import BinaryConnect
+from qnets.simulate import BinaryConnect, Quadratic
 
 from qnets.claims import c7
 
@@ -34,3 +34,18 @@ def test_c7_check_catches_bc_with_stochastic_rounding_everywhere(monkeypatch):
 
 def test_c7_check_catches_the_registry_bound_divided_by_100():
     assert not c7.check(bound=scaled_bound(c7.BOUND, 1 / 100)).holds
+
+
+def test_c7_check_catches_a_problem_reporting_L_as_mu(monkeypatch):
+    """A quadratic whose ``mu`` is its largest curvature: invisible at unit curvature; on the
+    generic instance the schedule 1/(mu(t+1)) is then too short for the flat coordinates."""
+
+    def swapped(*args, **kwargs):
+        problem = Quadratic(*args, **kwargs)
+        object.__setattr__(problem, "mu", problem.L)
+        return problem
+
+    monkeypatch.setattr(c7, "Quadratic", swapped)
+    verdict = c7.check()
+    assert verdict.parts["stochastic rounding reaches w*"]
+    assert not verdict.holds and not verdict.parts["generic: stochastic rounding reaches w*"]

@@ -19,4 +19,6 @@ def test_c8_check_catches_rounding_that_is_stochastic(monkeypatch):
         self.grid.stochastic(x, rng, out=out, scratch=scratch)
 
     monkeypatch.setattr(Rounding, "_round", stochastic_round)
-    assert not c8.check().holds
+    verdict = c8.check()
+    assert not verdict.holds and not verdict.parts["generic: no chain moves after the stall step"]
+    assert not verdict.parts["no chain moves after the stall step"]
