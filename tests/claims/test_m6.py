@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import markov_testing
 import pytest
 from claim_testing import SEEDS, assert_holds
 from qnets.simulate import GaussianNoise
@@ -20,3 +21,46 @@ def test_m6_check_catches_coordinates_sharing_noise(monkeypatch):
 
     monkeypatch.setattr(GaussianNoise, "add_to", shared)
     assert not m6.check().holds
+
+
+def _failing_parts(verdict) -> set[str]:
+    return {name for name, value in verdict.parts.items() if value is False}
+
+
+def test_m6_check_catches_gaussian_kernel_using_the_variance(monkeypatch):
+    """sigma^2 for sigma: invisible at sigma = 1, seen by the generic instance's P(w = w*)."""
+    markov_testing.gaussian_law_uses_variance(monkeypatch)
+    verdict = m6.check()
+    assert not verdict.holds and "P(w = w*) against the exact law" in _failing_parts(verdict)
+
+
+def test_m6_check_catches_sparse_kernel_with_swapped_widths(monkeypatch):
+    markov_testing.sparse_kernel_with_swapped_widths(monkeypatch)
+    verdict = m6.check()
+    assert not verdict.holds and "stationary solver paths" in _failing_parts(verdict)
+
+
+def test_m6_check_catches_birth_death_dropping_its_last_ratio(monkeypatch):
+    markov_testing.birth_death_drops_last_ratio(monkeypatch)
+    verdict = m6.check()
+    assert not verdict.holds and "stationary solver paths" in _failing_parts(verdict)
+
+
+def test_m6_check_catches_sparse_lu_solving_the_untransposed_system(monkeypatch):
+    markov_testing.sparse_lu_untransposed(monkeypatch)
+    verdict = m6.check()
+    assert not verdict.holds and "stationary solver paths" in _failing_parts(verdict)
+
+
+def test_m6_check_catches_gth_reading_the_matrix_transposed(monkeypatch):
+    markov_testing.gth_reads_transposed(monkeypatch)
+    assert not m6.check().holds
+
+
+@pytest.mark.parametrize(
+    "bug", [{"uniform_scale": 2.0}, {"all_symmetric": True}], ids=["uniform-width-doubled", "asymmetric-folded"]
+)
+def test_m6_check_catches_exact_propagation_noise_bugs(monkeypatch, bug):
+    markov_testing.exact_propagation_noise(monkeypatch, **bug)
+    verdict = m6.check()
+    assert not verdict.holds and _failing_parts(verdict) == {"exact propagation paths"}
