@@ -13,7 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from claim_testing import patch_everywhere
 from qnets.simulate import GaussianNoise
-from qnets.simulate.markov import kernel, quadratic
+from qnets.simulate.markov import kernel, mixing, quadratic
+from scipy.linalg import eigvalsh_tridiagonal
 
 #: The solver module (the package's ``stationary`` is the function of that name).
 stationary_module = importlib.import_module("qnets.simulate.markov.stationary")
@@ -82,3 +83,19 @@ def exact_propagation_noise(monkeypatch, uniform_scale: float = 1.0, all_symmetr
         return kind, scale, values, probs, symmetric or all_symmetric
 
     monkeypatch.setattr(quadratic, "_noise_arguments", buggy)
+
+
+def tridiagonal_gap_misaligned(monkeypatch) -> None:
+    """The symmetrised birth-death matrix pairs each up rate with the previous state's down rate,
+    ``sqrt(up_i down_{i-1})`` instead of ``sqrt(up_i down_i)``; the gap stays positive and linear in ``a``."""
+    original = mixing._extreme_eigenvalues
+
+    def buggy(m):
+        if not mixing._is_tridiagonal(m):
+            return original(m)
+        n, off = m.shape[0], np.sqrt(m.diagonal(1) * np.roll(m.diagonal(-1), 1))
+        top = eigvalsh_tridiagonal(m.diagonal(), off, select="i", select_range=(n - 2, n - 1))
+        bottom = eigvalsh_tridiagonal(m.diagonal(), off, select="i", select_range=(0, 0))
+        return np.concatenate([bottom, top]).astype(complex)
+
+    monkeypatch.setattr(mixing, "_extreme_eigenvalues", buggy)
