@@ -20,11 +20,11 @@ from scipy.linalg import eigvalsh_tridiagonal
 stationary_module = importlib.import_module("qnets.simulate.markov.stationary")
 
 
-def gaussian_law_uses_variance(monkeypatch) -> None:
-    """The Gaussian kernel's expected clip spreads the noise by ``sigma^2`` instead of ``sigma``
-    (the same number at ``sigma = 1``)."""
-    original = GaussianNoise.expected_clip
-    monkeypatch.setattr(GaussianNoise, "expected_clip", lambda self, m, s: original(self, m, s * self.sigma))
+def gaussian_law_uses_variance(monkeypatch, method: str = "expected_clip") -> None:
+    """The Gaussian law's ``method`` (the kernel's expected clip, or the generator's expected ramp)
+    spreads the noise by ``sigma^2`` instead of ``sigma`` (the same number at ``sigma = 1``)."""
+    original = getattr(GaussianNoise, method)
+    monkeypatch.setattr(GaussianNoise, method, lambda self, m, s: original(self, m, s * self.sigma))
 
 
 def sparse_kernel_with_swapped_widths(monkeypatch) -> None:
