@@ -136,7 +136,7 @@ def solver_paths() -> list[PathCheck]:
     dense = transition_matrix(problem, space, LR)
     checks.append(PathCheck("sparse kernel vs dense kernel (max abs.)", float(np.abs(sparse.toarray() - dense).max())))
     law = stationary(sparse)
-    gth_kind = "gth" if law.choice.startswith("dense") else f"{law.method} ({law.choice})"
+    gth_kind = "gth" if law.method == "gth" and law.choice.startswith("dense") else f"{law.method} ({law.choice})"
     checks.append(
         PathCheck(
             f"dense GTH vs product of 1-D GTH laws ({space.size} states, L1)",

@@ -99,3 +99,18 @@ def tridiagonal_gap_misaligned(monkeypatch) -> None:
         return np.concatenate([bottom, top]).astype(complex)
 
     monkeypatch.setattr(mixing, "_extreme_eigenvalues", buggy)
+
+
+def solver_fails(monkeypatch, solver: str) -> None:
+    """``_sparse_lu`` (``solver="sparse-lu"``) or ``_gth`` on chains above ``CERTIFICATE_BLOCKS``
+    states (``solver="gth"``; the certificate's aggregated chain still gets GTH) raises the
+    ``ArithmeticError`` it raises on ill-conditioned chains, so ``auto`` takes its fallback."""
+    name = "_sparse_lu" if solver == "sparse-lu" else "_gth"
+    original = getattr(stationary_module, name)
+
+    def failing(m):
+        if solver == "sparse-lu" or m.shape[0] > stationary_module.CERTIFICATE_BLOCKS:
+            raise ArithmeticError(f"{solver} failed (injected)")
+        return original(m)
+
+    monkeypatch.setattr(stationary_module, name, failing)

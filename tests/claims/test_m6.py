@@ -7,7 +7,7 @@ import pytest
 from claim_testing import SEEDS, assert_holds
 from qnets.simulate import GaussianNoise
 
-from qnets.claims import m6
+from qnets.claims import m6, markov_paths
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -64,3 +64,14 @@ def test_m6_check_catches_exact_propagation_noise_bugs(monkeypatch, bug):
     markov_testing.exact_propagation_noise(monkeypatch, **bug)
     verdict = m6.check()
     assert not verdict.holds and _failing_parts(verdict) == {"exact propagation paths"}
+
+
+@pytest.mark.parametrize(("failing", "fallback"), [("sparse-lu", "gth"), ("gth", "sparse-lu")])
+def test_m6_solver_fallbacks_agree_with_the_product_law(monkeypatch, failing, fallback):
+    """When the solver ``auto`` picks fails, its fallback runs on the same 756-state chain: the
+    check reports the other solver (so it FAILS: the intended path was not cross-checked), and
+    the fallback's law agrees with the product of 1-D laws."""
+    markov_testing.solver_fails(monkeypatch, failing)
+    (path,) = [c for c in markov_paths.solver_paths() if c.intended == failing]
+    assert path.used.startswith(fallback) and path.error <= path.tolerance
+    assert not m6.check().parts["stationary solver paths"]
