@@ -27,29 +27,27 @@ def _failing_parts(verdict) -> set[str]:
     return {name for name, value in verdict.parts.items() if value is False}
 
 
-def test_m6_check_catches_gaussian_kernel_using_the_variance(monkeypatch):
-    """sigma^2 for sigma: invisible at sigma = 1, seen by the generic instance's P(w = w*)."""
-    markov_testing.gaussian_law_uses_variance(monkeypatch)
+@pytest.mark.parametrize(
+    ("bug", "part"),
+    [
+        # sigma^2 for sigma: invisible at sigma = 1, seen by the generic instance's P(w = w*)
+        (markov_testing.gaussian_law_uses_variance, "P(w = w*) against the exact law"),
+        # invisible on square boxes
+        (markov_testing.sparse_kernel_with_swapped_widths, "stationary solver paths"),
+        (markov_testing.birth_death_drops_last_ratio, "stationary solver paths"),
+        (markov_testing.sparse_lu_untransposed, "stationary solver paths"),
+    ],
+    ids=[
+        "gaussian-kernel-variance",
+        "sparse-kernel-swapped-widths",
+        "birth-death-last-ratio",
+        "sparse-lu-untransposed",
+    ],
+)
+def test_m6_check_catches_core_bugs(monkeypatch, bug, part):
+    bug(monkeypatch)
     verdict = m6.check()
-    assert not verdict.holds and "P(w = w*) against the exact law" in _failing_parts(verdict)
-
-
-def test_m6_check_catches_sparse_kernel_with_swapped_widths(monkeypatch):
-    markov_testing.sparse_kernel_with_swapped_widths(monkeypatch)
-    verdict = m6.check()
-    assert not verdict.holds and "stationary solver paths" in _failing_parts(verdict)
-
-
-def test_m6_check_catches_birth_death_dropping_its_last_ratio(monkeypatch):
-    markov_testing.birth_death_drops_last_ratio(monkeypatch)
-    verdict = m6.check()
-    assert not verdict.holds and "stationary solver paths" in _failing_parts(verdict)
-
-
-def test_m6_check_catches_sparse_lu_solving_the_untransposed_system(monkeypatch):
-    markov_testing.sparse_lu_untransposed(monkeypatch)
-    verdict = m6.check()
-    assert not verdict.holds and "stationary solver paths" in _failing_parts(verdict)
+    assert not verdict.holds and part in _failing_parts(verdict)
 
 
 def test_m6_check_catches_gth_reading_the_matrix_transposed(monkeypatch):
