@@ -8,12 +8,13 @@ matrix :func:`~qnets.simulate.markov.transition_matrix` is computable exactly fr
 its stationary law is what long SR runs settle to.
 
 Check: SR histograms after long runs match the exact stationary law (1-D double well and the
-2-D three-well toy), within :func:`~qnets.claims.references.histogram_threshold` at tail
-``TAIL/2`` (two comparisons) plus the exact allowance for incomplete mixing.  Simulator against
+2-D three-well toy, and the double well at generic constants ``sigma = 0.8``, ``Delta = 0.3``,
+``a = 0.07`` on ``[-1.8, 1.8]``), within :func:`~qnets.claims.references.histogram_threshold`
+at tail ``TAIL/3`` (three comparisons) plus the exact allowance for incomplete mixing.  Simulator against
 kernel: independent, except that the mixing allowance is computed with the kernel.
 
-Blind spots: a kernel error smaller than the histogram threshold (M2's one-step frequencies and
-M3's quadrature see the kernel's entries more sharply).
+Blind spots: the generic instance is 1-D; a kernel error smaller than the histogram threshold
+(M2's one-step frequencies and M3's quadrature see the kernel's entries more sharply).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 from qnets.claims.record import Claim, SizeTable
 from qnets.claims.references import TAIL, histogram_threshold
 from qnets.claims.verdict import SEED, Verdict
-from qnets.simulate import StochasticRounding, constant, run
+from qnets.simulate import GaussianNoise, StochasticRounding, constant, run
 from qnets.simulate.markov import StateSpace, propagate, stationary, total_variation, transition_matrix
 from qnets.simulate.scenarios import double_well, three_wells
 
@@ -38,6 +39,10 @@ class Sizes:
 
 
 SIZES = SizeTable(Sizes(20_000), Sizes(100_000))
+#: The generic instance: the double well with noise ``GENERIC_SIGMA`` on the grid ``GENERIC_DELTA Z``
+#: inside ``[-GENERIC_HALF_WIDTH, GENERIC_HALF_WIDTH]`` (13 states), step ``GENERIC_LR`` for ``GENERIC_STEPS``.
+INSTANCES = ("double well", "three wells", "generic double well")
+GENERIC_SIGMA, GENERIC_DELTA, GENERIC_HALF_WIDTH, GENERIC_LR, GENERIC_STEPS = 0.8, 0.3, 1.8, 0.07, 1500
 
 
 def histogram_against_stationary(
@@ -58,20 +63,23 @@ def histogram_against_stationary(
 
 
 def check(sizes: Sizes = SIZES.quick, seed: int = SEED) -> Verdict:
-    """M1: SR histograms after long runs match the exact stationary law (1-D double well and
-    the 2-D three-well toy), within :func:`histogram_threshold` at tail ``TAIL/2`` (two
-    comparisons) plus the exact allowance for incomplete mixing.  Simulator against kernel:
+    """M1: SR histograms after long runs match the exact stationary law (1-D double well, the
+    2-D three-well toy, and the generic double well), within :func:`histogram_threshold` at
+    tail ``TAIL/3`` (three comparisons) plus the exact allowance for incomplete mixing.  Simulator against kernel:
     independent, except that the mixing allowance is computed with the kernel."""
     chains = sizes.chains
     one_d, one_d_space = double_well()
     two_d, two_d_space = three_wells()
+    generic, generic_space = double_well(GaussianNoise(GENERIC_SIGMA), GENERIC_HALF_WIDTH, GENERIC_DELTA)
     results = [
-        histogram_against_stationary(one_d, one_d_space, 0.1, 5000, chains, seed, TAIL / 2),
-        histogram_against_stationary(two_d, two_d_space, 0.2, 3000, chains, seed, TAIL / 2),
+        histogram_against_stationary(one_d, one_d_space, 0.1, 5000, chains, seed, TAIL / 3),
+        histogram_against_stationary(two_d, two_d_space, 0.2, 3000, chains, seed, TAIL / 3),
+        histogram_against_stationary(generic, generic_space, GENERIC_LR, GENERIC_STEPS, chains, seed, TAIL / 3),
     ]
     ratios = [distance / threshold for distance, threshold, _ in results]
     worst = int(np.argmax(ratios))
     distance, threshold, _ = results[worst]
+    parts = {name: bool(r <= 1) for name, r in zip(INSTANCES, ratios, strict=True)}
     return Verdict(
         "M1",
         all(r <= 1 for r in ratios),
@@ -79,10 +87,12 @@ def check(sizes: Sizes = SIZES.quick, seed: int = SEED) -> Verdict:
         threshold,
         0.0,
         f"||histogram - pi||_1 against the concentration threshold: 1-D {results[0][0]:.3g} <= {results[0][1]:.3g}, "
-        f"2-D ({two_d_space.size} states) {results[1][0]:.3g} <= {results[1][1]:.3g}; solver residuals "
-        f"{results[0][2]:.1e}, {results[1][2]:.1e}",
-        {"chains": chains, "lr": [0.1, 0.2]},
+        f"2-D ({two_d_space.size} states) {results[1][0]:.3g} <= {results[1][1]:.3g}, generic 1-D (sigma = "
+        f"{GENERIC_SIGMA}, Delta = {GENERIC_DELTA}, a = {GENERIC_LR}) {results[2][0]:.3g} <= {results[2][1]:.3g}; "
+        f"solver residuals {', '.join(f'{r[2]:.1e}' for r in results)}",
+        {"chains": chains, "lr": [0.1, 0.2, GENERIC_LR], "generic": {"sigma": GENERIC_SIGMA, "delta": GENERIC_DELTA}},
         seed=seed,
+        parts=parts,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import markov_testing
 import pytest
 from claim_testing import SEEDS, assert_holds, scale_kernel_drift, scale_simulated_noise
 from qnets.simulate import GaussianNoise
@@ -23,3 +24,10 @@ def test_m1_check_catches_kernel_drift_scaled(monkeypatch):
 def test_m1_check_catches_simulation_noise_scaled(monkeypatch):
     scale_simulated_noise(monkeypatch, GaussianNoise, 1.3)
     assert not m1.check().holds
+
+
+def test_m1_check_catches_gaussian_kernel_using_the_variance(monkeypatch):
+    """sigma^2 for sigma in the kernel: the same at sigma = 1, seen by the generic instance."""
+    markov_testing.gaussian_law_uses_variance(monkeypatch)
+    verdict = m1.check()
+    assert verdict.parts == {"double well": True, "three wells": True, "generic double well": False}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import markov_testing
 import pytest
 from claim_testing import SEEDS, assert_holds, scale_kernel_drift, scale_law_width, scale_simulated_noise
 from qnets.simulate import DiscreteNoise, UniformNoise
@@ -27,3 +28,10 @@ def test_m2_check_catches_kernel_drift_scaled(monkeypatch):
 def test_m2_check_catches_discrete_simulation_noise_scaled(monkeypatch):
     scale_simulated_noise(monkeypatch, DiscreteNoise, 1.2)
     assert not m2.check().holds
+
+
+def test_m2_check_catches_misaligned_tridiagonal_gap(monkeypatch):
+    """A wrong gap that stays positive: the dense eigenvalues see it directly."""
+    markov_testing.tridiagonal_gap_misaligned(monkeypatch)
+    verdict = m2.check()
+    assert not verdict.holds and not verdict.parts["tridiagonal gap = dense eigenvalues"]

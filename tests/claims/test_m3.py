@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import markov_testing
 import pytest
 from claim_testing import SEEDS, assert_holds, patch_everywhere, scale_law_width
 from qnets.simulate import GaussianNoise
@@ -26,3 +27,10 @@ def test_m3_check_catches_generator_rates_scaled(monkeypatch):
 def test_m3_check_catches_gaussian_kernel_law_20_percent_too_narrow(monkeypatch):
     scale_law_width(monkeypatch, GaussianNoise, "expected_clip", 0.8)
     assert not m3.check().holds
+
+
+@pytest.mark.parametrize("method", ["expected_clip", "expected_ramp"])
+def test_m3_check_catches_gaussian_law_using_the_variance(monkeypatch, method):
+    """sigma^2 for sigma in the kernel or the generator: the same at sigma = 1, seen by the generic instance."""
+    markov_testing.gaussian_law_uses_variance(monkeypatch, method)
+    assert m3.check().parts == {"double well": True, "generic double well": False}

@@ -22,3 +22,8 @@ def test_m5_check_catches_generator_up_rates_scaled(monkeypatch):
 def test_m5_check_catches_minibatch_simulation_noise_scaled(monkeypatch):
     scale_simulated_noise(monkeypatch, MinibatchNoise, 1.3)
     assert not m5.check().holds
+
+
+def test_m5_generic_instance_catches_generator_up_rates_scaled(monkeypatch):
+    scale_generator_up_rates(monkeypatch, 1.2)
+    assert m5.check().parts["generic Delta = 0.3"] is False
