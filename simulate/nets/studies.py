@@ -69,6 +69,7 @@ class Sizes:
     adam_lr: float = 0.01
     decays: int = 0
     decay: float = 1.0
+    audit: tuple[int, ...] = ()
 
     def step_size(self, optimizer: str) -> float:
         """The step size of ``optimizer``: ``adam_lr`` for ADAM, ``lr`` for SGD."""
@@ -89,6 +90,7 @@ class Sizes:
             "decay": self.decay if decay_every else 1.0,
             "model": self.model,
             "optimizer": optimizer,
+            "audit": tuple(a for a in self.audit if a < steps),
         }
         return TrainConfig(method, bits, **{**fields, **changes})
 
@@ -103,6 +105,9 @@ class Sizes:
         return cls(**converted)
 
 
+#: Steps audited in every run (consecutive from 0: the look-inside checks of the claims recompute
+#: ADAM's moments from the recorded gradients).
+AUDIT = (0, 1, 2)
 QUICK = Sizes(
     n_seeds=8,
     steps=1000,
@@ -115,6 +120,7 @@ QUICK = Sizes(
     rates=(1.0, 0.5, 0.25),
     horizon=200.0,
     rate_seeds=24,
+    audit=AUDIT,
 )
 FULL = replace(
     QUICK,
@@ -188,9 +194,15 @@ def _rng(seed: int, study: int, configuration: int) -> np.random.Generator:
     return np.random.default_rng([seed, study, configuration])
 
 
+#: Every training run of the studies by ``(sizes, seed, study, configuration)``: its config and result.
+_RUNS: dict[tuple[Sizes, int, int, int], tuple[TrainConfig, TrainResult]] = {}
+
+
 def _train(s: Sizes, seed: int, study: int, configuration: int, config: TrainConfig) -> TrainResult:
-    """``train`` on ``s.dataset`` from the stream ``(seed, study, configuration)``."""
-    return train(load(s.dataset), config, _rng(seed, study, configuration))
+    """``train`` on ``s.dataset`` from the stream ``(seed, study, configuration)`` (kept for :func:`runs`)."""
+    result = train(load(s.dataset), config, _rng(seed, study, configuration))
+    _RUNS[(s, seed, study, configuration)] = (config, result)
+    return result
 
 
 @functools.cache
@@ -310,6 +322,28 @@ def rate_study(s: Sizes, seed: int) -> Data:
             losses[i, k] = result.checkpoint_losses[0]
             errors[i, k] = result.checkpoint_errors[0]
     return {"methods": np.array(RATE_METHODS), "rates": rates, "steps": steps, "losses": losses, "errors": errors}
+
+
+#: The study functions in the order of their stream index ``study`` (see :func:`_rng`).
+STUDIES = {"table": table_study, "batch": batch_study, "lr": rate_study, "decay": decay_study}
+_INDEX = {"table": 0, "batch": 1, "lr": 2, "decay": 3}
+
+
+def runs(name: str, s: Sizes, seed: int) -> list[tuple[TrainConfig, TrainResult]]:
+    """The ``(config, result)`` of every training run of study ``name`` (a key of :data:`STUDIES`),
+    in configuration order: what the look-inside checks of the claims read (``s.audit`` chooses
+    the audited steps)."""
+    STUDIES[name](s, seed)
+    study = _INDEX[name]
+    keys = sorted(k for k in _RUNS if k[:3] == (s, seed, study))
+    return [_RUNS[k] for k in keys]
+
+
+def clear() -> None:
+    """Forget every memoised study and run (the next call trains afresh)."""
+    for study in STUDIES.values():
+        study.cache_clear()
+    _RUNS.clear()
 
 
 def estimates(samples: np.ndarray) -> Estimate:
