@@ -49,9 +49,12 @@ from qnets.simulate.nets.training import StepAudit, TrainConfig, TrainResult, bu
 EPSILON = 1e-8
 #: Tolerance of the directional derivatives, relative to the largest one over seeds.
 GRADIENT_RTOL = 1e-4
-#: Share of the comparisons allowed beyond ``GRADIENT_RTOL`` (a kink spoils one comparison; a
-#: wrong gradient spoils every comparison of its layers).
-KINK_SHARE = 0.01
+#: Share of the comparisons allowed beyond ``GRADIENT_RTOL``.  A pre-activation exactly at a ReLU
+#: kink (at step 0 the biases are zero and the weights on the grid, so a patch of switched-off
+#: units gives exactly 0) spoils the comparisons of every layer below it for its seed: 2 of the
+#: 144 comparisons of a 6-seed decay study (measured).  A wrong gradient spoils its layers for
+#: every seed: a kernel flipped in the input gradient spoils half of the CNN's comparisons.
+KINK_SHARE = 0.1
 #: Tolerance of the recomputed optimiser steps, relative to the largest step of a layer.
 STEP_RTOL = 1e-10
 

@@ -1,6 +1,6 @@
 """The network studies behind claims N1-N3 and the four ``nets-*`` figures.
 
-Every study is run once per ``(sizes, seed)`` in a process (``functools.cache``): the claim
+Every study is run once per ``(sizes, seed)`` in a process (:func:`memoised`): the claim
 check and the figure that show the same study share one set of trained networks.  Every
 configuration trains ``n_seeds`` networks at once (the seed axis of
 :mod:`qnets.simulate.nets.model`) from its own random stream
@@ -35,6 +35,7 @@ Studies (minibatches of ``batch`` unless varied):
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -194,6 +195,24 @@ def _rng(seed: int, study: int, configuration: int) -> np.random.Generator:
     return np.random.default_rng([seed, study, configuration])
 
 
+Study = Callable[[Sizes, int], Data]
+
+
+def memoised(study: Study) -> Study:
+    """``study`` computed once per ``(sizes, seed)``; its results are kept in ``study.results``
+    (what :func:`forget` and :func:`clear` drop)."""
+    results: dict[tuple[Sizes, int], Data] = {}
+
+    @functools.wraps(study)
+    def wrapper(s: Sizes, seed: int) -> Data:
+        if (s, seed) not in results:
+            results[(s, seed)] = study(s, seed)
+        return results[(s, seed)]
+
+    wrapper.results = results  # type: ignore[attr-defined]
+    return wrapper
+
+
 #: Every training run of the studies by ``(sizes, seed, study, configuration)``: its config and result.
 _RUNS: dict[tuple[Sizes, int, int, int], tuple[TrainConfig, TrainResult]] = {}
 
@@ -205,7 +224,7 @@ def _train(s: Sizes, seed: int, study: int, configuration: int, config: TrainCon
     return result
 
 
-@functools.cache
+@memoised
 def table_study(s: Sizes, seed: int) -> Data:
     """Test errors ``(row, seed)`` of :func:`table_rows` for every optimiser of ``s.optimizers``
     (rows ordered by optimiser, then as :func:`table_rows`; ``optimizers``, ``methods`` and
@@ -232,7 +251,7 @@ def table_study(s: Sizes, seed: int) -> Data:
     }
 
 
-@functools.cache
+@memoised
 def decay_study(s: Sizes, seed: int) -> Data:
     """The flip-rate study: BC and SR (binary, ``s.optimizer``) with the step divided by
     ``1/DECAY`` at every quarter of ``steps``.  Per-step first-layer weight changes
@@ -285,7 +304,7 @@ def log_flip_fall(study: Data, method: str) -> tuple[float, float]:
     return float(np.log(m1) - np.log(m4)), float(np.sqrt(variance / n))
 
 
-@functools.cache
+@memoised
 def batch_study(s: Sizes, seed: int) -> Data:
     """Test errors ``(method, batch, seed)`` of SR and BC (binary, ``s.optimizer``) at equal steps."""
     errors = np.empty((len(BATCH_METHODS), len(s.batches), s.n_seeds))
@@ -296,7 +315,7 @@ def batch_study(s: Sizes, seed: int) -> Data:
     return {"methods": np.array(BATCH_METHODS), "batches": np.array(s.batches), "errors": errors}
 
 
-@functools.cache
+@memoised
 def rate_study(s: Sizes, seed: int) -> Data:
     """Training loss and test error ``(method, rate, seed)`` of FP, BC and SR (binary,
     ``s.optimizer``) at the equal horizon ``a T = horizon`` (``T = round(horizon / a)`` steps
@@ -339,10 +358,19 @@ def runs(name: str, s: Sizes, seed: int) -> list[tuple[TrainConfig, TrainResult]
     return [_RUNS[k] for k in keys]
 
 
+def forget(*sizes: Sizes) -> None:
+    """Forget the memoised studies and runs at ``sizes`` (the next call at them trains afresh)."""
+    for study in STUDIES.values():
+        for key in [k for k in study.results if k[0] in sizes]:  # type: ignore[attr-defined]
+            del study.results[key]  # type: ignore[attr-defined]
+    for key in [k for k in _RUNS if k[0] in sizes]:
+        del _RUNS[key]
+
+
 def clear() -> None:
     """Forget every memoised study and run (the next call trains afresh)."""
     for study in STUDIES.values():
-        study.cache_clear()
+        study.results.clear()  # type: ignore[attr-defined]
     _RUNS.clear()
 
 
