@@ -33,7 +33,8 @@ def compute(p: dict) -> Data:
     edges = np.linspace(-1.0, 1.0, BINS + 1)
     levels = weight_grid(max(s.bits)).points()
     sr = table["deployed"][_adam_row(table, "sr", max(s.bits))]
-    windows = np.array_split(np.arange(decay["flip_rates"].shape[1]), WINDOWS)
+    steps = decay["flip_rates"].shape[1]
+    windows = np.array_split(np.arange(steps), min(WINDOWS, steps))
     return {
         "snapshot_steps": table["snapshot_steps"],
         "edges": edges,

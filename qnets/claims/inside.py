@@ -7,7 +7,7 @@ and audited step:
 
 * ``forward pass at the deployed weights``: the forward weights are ``Q_d(U_r)`` for BC and the
   state itself otherwise (:func:`~qnets.simulate.nets.audit.forward_uses_deployed`);
-* ``gradients are the loss's at the deployed weights``: for every layer ``l`` and a random
+* ``gradients are the loss's at the deployed weights``: at the last audited step, for every layer ``l`` and a random
   direction ``V`` (standard normal, ``(n_seeds, ...)``), the recorded gradient's directional
   derivative ``<g_l, V>`` equals the central difference ``(F(W + eps V) - F(W - eps V)) / (2
   eps)`` of the minibatch loss at the recorded forward weights ``W`` (forward passes only, so
@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from qnets.simulate.nets import audit, data, optimizers
-from qnets.simulate.nets.model import Network
+from qnets.simulate.nets.model import Network, cross_entropy, log_softmax
 from qnets.simulate.nets.training import StepAudit, TrainConfig, TrainResult, build_model, weight_grid
 
 #: Step of the central differences (grid units; weights are O(1)).  Quantized weights make
@@ -73,7 +73,7 @@ def directional_errors(
         shifted = []
         for sign in (1.0, -1.0):
             weights = [w + sign * EPSILON * direction if i == layer else w for i, w in enumerate(record.forward)]
-            shifted.append(model.loss_and_gradients(weights, record.biases_before, x, y)[0])
+            shifted.append(cross_entropy(log_softmax(model.logits(weights, record.biases_before, x)), y))
         numeric = (shifted[0] - shifted[1]) / (2 * EPSILON)
         analytic = (gradient * direction).reshape(len(gradient), -1).sum(axis=1)
         errors.append(np.abs(numeric - analytic) / np.max(np.abs(analytic)))
@@ -126,13 +126,11 @@ def parts(runs: list[Run], dataset_name: str, seed: int) -> dict[str, bool]:
     by_method: dict[str, list[Run]] = {}
     for config, result in runs:
         by_method.setdefault(config.method, []).append((config, result))
-    gradient_errors = np.concatenate(
-        [
-            directional_errors(build_model(config, dataset), record, dataset, rng).ravel()
-            for config, result in runs
-            for record in result.audit
-        ]
-    )
+    errors = []
+    for config, result in runs:
+        model = build_model(config, dataset)  # one per run: its work arrays are reused
+        errors.append(directional_errors(model, result.audit[-1], dataset, rng).ravel())
+    gradient_errors = np.concatenate(errors)
     found = {
         "forward pass at the deployed weights": all(
             audit.forward_uses_deployed(r, c.method, weight_grid(c.bits)) for c, r in runs

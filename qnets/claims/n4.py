@@ -18,10 +18,10 @@ numbers, so the claim is the *direction* our runs test, on the MNIST-1D CNN
 
 The look-inside parts of the table's runs must hold too (:mod:`qnets.claims.inside`).
 
-Finding: the paper's direction does not hold on every grid. At the quick sizes the binary and
-4-bit SR gaps are short of ``Z`` (under-trained binary networks; a small 4-bit gap); at the full
-sizes SR-ADAM 4-bit equals BC-ADAM (both at FP's error): the SR-BC gap closes with the bits, as
-C3 predicts.
+Finding: the paper's direction does not hold on every grid. At the quick sizes (binary and
+2-bit grids, 800 steps) the binary SR gap is short of ``Z`` (under-trained binary networks); at
+the full sizes SR-ADAM 4-bit equals BC-ADAM (both at FP's error): the SR-BC gap closes with the
+bits, as C3 predicts.
 
 Blind spots: test errors at one step size and budget; the direction, not the paper's numbers.
 """

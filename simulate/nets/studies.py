@@ -133,12 +133,15 @@ FULL = replace(
     horizon=600.0,
     rate_seeds=32,
 )
-#: The MNIST-1D CNN (paper_notes/nets.md): SGD and ADAM rows, the other studies with ADAM.
+#: The MNIST-1D CNN (paper_notes/nets.md): SGD and ADAM rows, the other studies with ADAM.  The
+#: quick table has the binary and 2-bit grids only (the quick CNN studies, shared by the claims
+#: N1-N5 and the ``cnn-*`` figures, must cost at most 60 CPU-seconds; the full table has all three).
 CNN_QUICK = replace(
     QUICK,
     steps=800,
     batch=16,
     hidden=(25, 25, 25),
+    bits=(1, 2),
     batches=(8, 64),
     batch_steps=120,
     rates=(0.04, 0.02),
@@ -153,6 +156,7 @@ CNN_QUICK = replace(
 CNN_FULL = replace(
     CNN_QUICK,
     steps=3000,
+    bits=(1, 2, 4),
     batch=100,
     batches=(8, 32, 128, 512),
     batch_steps=1000,
