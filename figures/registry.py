@@ -4,6 +4,10 @@ from dataclasses import replace
 
 from qnets.figures import (
     fig_batch,
+    fig_cnn_batch,
+    fig_cnn_lr,
+    fig_cnn_table,
+    fig_cnn_weights,
     fig_convergence,
     fig_dimension,
     fig_floor_delta,
@@ -37,5 +41,9 @@ FIGURES: dict[str, FigureSpec] = {
         fig_nets_batch,
         fig_nets_lr,
         fig_nets_weights,
+        fig_cnn_table,
+        fig_cnn_batch,
+        fig_cnn_lr,
+        fig_cnn_weights,
     )
 }

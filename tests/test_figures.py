@@ -9,7 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 from qnets.figures.registry import FIGURES
-from qnets.simulate.nets.studies import QUICK
+from qnets.simulate.nets.studies import CNN_QUICK, QUICK
 
 from qnets.claims.registry import CLAIMS
 from qnets.claims.verdict import Verdict
@@ -21,6 +21,8 @@ matplotlib.use("Agg")
 
 NETS_TINY = QUICK.as_dict() | {"n_seeds": 2, "steps": 20, "bits": (1, 4), "batches": (8, 16), "batch_steps": 10}
 NETS_TINY |= {"rates": (1.0, 0.5), "horizon": 5.0, "rate_seeds": 2}
+CNN_TINY = CNN_QUICK.as_dict() | {"n_seeds": 2, "steps": 12, "batches": (8, 16), "batch_steps": 6}
+CNN_TINY |= {"rates": (0.04, 0.02), "horizon": 0.24, "rate_seeds": 2}
 TINY = {
     "convergence": {"steps": 100, "chains": 20},
     "floor-vs-delta": {"deltas": [0.02, 0.05, 0.1, 0.2], "mc_deltas": [0.1], "steps": 200, "chains": 20},
@@ -32,6 +34,7 @@ TINY = {
     "dimension": {"dims": [1, 2, 3, 4], "mc_dims": [1, 2], "chains": 200, "steps": 200},
     "tightness": {},
     **{name: {"sizes": NETS_TINY} for name in ("nets-table", "nets-batch", "nets-lr", "nets-weights")},
+    **{name: {"sizes": CNN_TINY} for name in ("cnn-table", "cnn-batch", "cnn-lr", "cnn-weights")},
 }
 
 
@@ -221,3 +224,19 @@ def test_figures_command_builds_one_figure_and_rejects_unknown_names(tmp_path, c
     assert {p.suffix for p in Path(tmp_path).glob("batch-size.*")} == {".png", ".pdf", ".npz", ".json"}
     assert main(["figures", "nope", "--out", str(tmp_path)]) == 2
     assert "unknown figure" in capsys.readouterr().err
+
+
+def test_cnn_figures_mark_the_published_baseline_tabulate_every_row_and_draw_flip_rates():
+    from qnets.figures.fig_cnn_table import PUBLISHED_ERROR
+
+    figure, data = drawn("cnn-table")
+    bars, text = figure.axes
+    assert any(np.allclose(line.get_ydata(), PUBLISHED_ERROR) for line in bars.get_lines())
+    assert len(text.tables[0].get_celld()) == 2 * (len(data["methods"]) + 1)  # a header and every row
+    for name in ("cnn-batch", "cnn-lr"):
+        figure, _ = drawn(name)
+        assert "MNIST-1D" in figure.axes[0].get_title()
+    figure, data = drawn("cnn-weights")
+    assert data["flip_rates"].shape == (2, len(data["window_steps"]))
+    assert np.all(np.diff(data["window_rates"]) <= 0)  # the step decays
+    assert len(figure.axes[2].get_lines()) == 3

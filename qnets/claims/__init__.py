@@ -1,7 +1,7 @@
 """The claims of the paper and beyond it, each in its own module, with its numerical check.
 
 One module per claim id (``qnets.claims.c1`` ... ``c9``, ``m1`` ... ``m6``, ``e1`` ... ``e5``,
-``n1`` ... ``n3``), each holding the claim's statement and assumptions (its docstring), its run
+``n1`` ... ``n5``), each holding the claim's statement and assumptions (its docstring), its run
 sizes, its ``check(sizes, seed, bound)`` and its ``CLAIM`` record
 (:class:`~qnets.claims.record.Claim`: source tag, bound or derivation, figures, notes).
 :mod:`qnets.claims.registry` collects them; ``qnets check`` runs :func:`run_checks`.

@@ -19,7 +19,7 @@ CLAIM_IDS = (
     *(f"C{i}" for i in range(1, 10)),
     *(f"M{i}" for i in range(1, 7)),
     *(f"E{i}" for i in range(1, 6)),
-    *(f"N{i}" for i in range(1, 4)),
+    *(f"N{i}" for i in range(1, 6)),
 )
 
 CLAIMS: dict[str, Claim] = {claim_id: import_module(f"qnets.claims.{claim_id.lower()}").CLAIM for claim_id in CLAIM_IDS}

@@ -1,6 +1,6 @@
 """The network studies behind claims N1-N3 and the four ``nets-*`` figures.
 
-Every study is run once per ``(sizes, seed)`` in a process (``functools.cache``): the claim
+Every study is run once per ``(sizes, seed)`` in a process (:func:`memoised`): the claim
 check and the figure that show the same study share one set of trained networks.  Every
 configuration trains ``n_seeds`` networks at once (the seed axis of
 :mod:`qnets.simulate.nets.model`) from its own random stream
@@ -35,6 +35,7 @@ Studies (minibatches of ``batch`` unless varied):
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -69,6 +70,7 @@ class Sizes:
     adam_lr: float = 0.01
     decays: int = 0
     decay: float = 1.0
+    audit: tuple[int, ...] = ()
 
     def step_size(self, optimizer: str) -> float:
         """The step size of ``optimizer``: ``adam_lr`` for ADAM, ``lr`` for SGD."""
@@ -89,6 +91,7 @@ class Sizes:
             "decay": self.decay if decay_every else 1.0,
             "model": self.model,
             "optimizer": optimizer,
+            "audit": tuple(a for a in self.audit if a < steps),
         }
         return TrainConfig(method, bits, **{**fields, **changes})
 
@@ -103,6 +106,9 @@ class Sizes:
         return cls(**converted)
 
 
+#: Steps audited in every run (consecutive from 0: the look-inside checks of the claims recompute
+#: ADAM's moments from the recorded gradients).
+AUDIT = (0, 1, 2)
 QUICK = Sizes(
     n_seeds=8,
     steps=1000,
@@ -115,6 +121,7 @@ QUICK = Sizes(
     rates=(1.0, 0.5, 0.25),
     horizon=200.0,
     rate_seeds=24,
+    audit=AUDIT,
 )
 FULL = replace(
     QUICK,
@@ -126,12 +133,15 @@ FULL = replace(
     horizon=600.0,
     rate_seeds=32,
 )
-#: The MNIST-1D CNN (paper_notes/nets.md): SGD and ADAM rows, the other studies with ADAM.
+#: The MNIST-1D CNN (paper_notes/nets.md): SGD and ADAM rows, the other studies with ADAM.  The
+#: quick table has the binary and 2-bit grids only (the quick CNN studies, shared by the claims
+#: N1-N5 and the ``cnn-*`` figures, must cost at most 60 CPU-seconds; the full table has all three).
 CNN_QUICK = replace(
     QUICK,
     steps=800,
     batch=16,
     hidden=(25, 25, 25),
+    bits=(1, 2),
     batches=(8, 64),
     batch_steps=120,
     rates=(0.04, 0.02),
@@ -146,6 +156,7 @@ CNN_QUICK = replace(
 CNN_FULL = replace(
     CNN_QUICK,
     steps=3000,
+    bits=(1, 2, 4),
     batch=100,
     batches=(8, 32, 128, 512),
     batch_steps=1000,
@@ -188,12 +199,36 @@ def _rng(seed: int, study: int, configuration: int) -> np.random.Generator:
     return np.random.default_rng([seed, study, configuration])
 
 
+Study = Callable[[Sizes, int], Data]
+
+
+def memoised(study: Study) -> Study:
+    """``study`` computed once per ``(sizes, seed)``; its results are kept in ``study.results``
+    (what :func:`forget` and :func:`clear` drop)."""
+    results: dict[tuple[Sizes, int], Data] = {}
+
+    @functools.wraps(study)
+    def wrapper(s: Sizes, seed: int) -> Data:
+        if (s, seed) not in results:
+            results[(s, seed)] = study(s, seed)
+        return results[(s, seed)]
+
+    wrapper.results = results  # type: ignore[attr-defined]
+    return wrapper
+
+
+#: Every training run of the studies by ``(sizes, seed, study, configuration)``: its config and result.
+_RUNS: dict[tuple[Sizes, int, int, int], tuple[TrainConfig, TrainResult]] = {}
+
+
 def _train(s: Sizes, seed: int, study: int, configuration: int, config: TrainConfig) -> TrainResult:
-    """``train`` on ``s.dataset`` from the stream ``(seed, study, configuration)``."""
-    return train(load(s.dataset), config, _rng(seed, study, configuration))
+    """``train`` on ``s.dataset`` from the stream ``(seed, study, configuration)`` (kept for :func:`runs`)."""
+    result = train(load(s.dataset), config, _rng(seed, study, configuration))
+    _RUNS[(s, seed, study, configuration)] = (config, result)
+    return result
 
 
-@functools.cache
+@memoised
 def table_study(s: Sizes, seed: int) -> Data:
     """Test errors ``(row, seed)`` of :func:`table_rows` for every optimiser of ``s.optimizers``
     (rows ordered by optimiser, then as :func:`table_rows`; ``optimizers``, ``methods`` and
@@ -220,7 +255,7 @@ def table_study(s: Sizes, seed: int) -> Data:
     }
 
 
-@functools.cache
+@memoised
 def decay_study(s: Sizes, seed: int) -> Data:
     """The flip-rate study: BC and SR (binary, ``s.optimizer``) with the step divided by
     ``1/DECAY`` at every quarter of ``steps``.  Per-step first-layer weight changes
@@ -273,7 +308,7 @@ def log_flip_fall(study: Data, method: str) -> tuple[float, float]:
     return float(np.log(m1) - np.log(m4)), float(np.sqrt(variance / n))
 
 
-@functools.cache
+@memoised
 def batch_study(s: Sizes, seed: int) -> Data:
     """Test errors ``(method, batch, seed)`` of SR and BC (binary, ``s.optimizer``) at equal steps."""
     errors = np.empty((len(BATCH_METHODS), len(s.batches), s.n_seeds))
@@ -284,7 +319,7 @@ def batch_study(s: Sizes, seed: int) -> Data:
     return {"methods": np.array(BATCH_METHODS), "batches": np.array(s.batches), "errors": errors}
 
 
-@functools.cache
+@memoised
 def rate_study(s: Sizes, seed: int) -> Data:
     """Training loss and test error ``(method, rate, seed)`` of FP, BC and SR (binary,
     ``s.optimizer``) at the equal horizon ``a T = horizon`` (``T = round(horizon / a)`` steps
@@ -310,6 +345,37 @@ def rate_study(s: Sizes, seed: int) -> Data:
             losses[i, k] = result.checkpoint_losses[0]
             errors[i, k] = result.checkpoint_errors[0]
     return {"methods": np.array(RATE_METHODS), "rates": rates, "steps": steps, "losses": losses, "errors": errors}
+
+
+#: The study functions in the order of their stream index ``study`` (see :func:`_rng`).
+STUDIES = {"table": table_study, "batch": batch_study, "lr": rate_study, "decay": decay_study}
+_INDEX = {"table": 0, "batch": 1, "lr": 2, "decay": 3}
+
+
+def runs(name: str, s: Sizes, seed: int) -> list[tuple[TrainConfig, TrainResult]]:
+    """The ``(config, result)`` of every training run of study ``name`` (a key of :data:`STUDIES`),
+    in configuration order: what the look-inside checks of the claims read (``s.audit`` chooses
+    the audited steps)."""
+    STUDIES[name](s, seed)
+    study = _INDEX[name]
+    keys = sorted(k for k in _RUNS if k[:3] == (s, seed, study))
+    return [_RUNS[k] for k in keys]
+
+
+def forget(*sizes: Sizes) -> None:
+    """Forget the memoised studies and runs at ``sizes`` (the next call at them trains afresh)."""
+    for study in STUDIES.values():
+        for key in [k for k in study.results if k[0] in sizes]:  # type: ignore[attr-defined]
+            del study.results[key]  # type: ignore[attr-defined]
+    for key in [k for k in _RUNS if k[0] in sizes]:
+        del _RUNS[key]
+
+
+def clear() -> None:
+    """Forget every memoised study and run (the next call trains afresh)."""
+    for study in STUDIES.values():
+        study.results.clear()  # type: ignore[attr-defined]
+    _RUNS.clear()
 
 
 def estimates(samples: np.ndarray) -> Estimate:
