@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 
 from qnets.cli._common import add_memory_option, check_cost, options_text, whole
+from qnets.cli.commands import HELPS
 
-HELP = (
-    "throughput of the SR engines (numpy and compiled) against numpy's draw-only rate and their parallel "
-    "speed-up (or, with --exact / --markov / --all, exact propagation and the stationary solvers), each "
-    "figure beside its reference measured in the same process"
-)
+HELP = HELPS["bench"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

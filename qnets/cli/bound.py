@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import math
 
+from qnets.cli.commands import HELPS
 from qnets.errors import InputError
 from qnets.theory.bound import Step
 
-HELP = "show a derived bound, its derivation and its value"
+HELP = HELPS["bound"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -16,8 +16,9 @@ from qnets.cli._common import (
     backend_of,
     print_table,
 )
+from qnets.cli.commands import HELPS
 
-HELP = "run claim checks and print verdicts (exit 1 if any fails)"
+HELP = HELPS["check"]
 #: Where the subpackages of ``qnets`` live in the source tree (``package-dir`` in pyproject.toml).
 SOURCE_FOLDERS = {"qnets.simulate": "simulate", "qnets.theory": "theory", "qnets.figures": "figures"}
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from qnets.cli._common import add_memory_option, add_parallel_options, add_run_options, backend_of
+from qnets.cli.commands import HELPS
 from qnets.errors import InputError
 
-HELP = "build figures (PNG, PDF, data, parameters) into OUT"
+HELP = HELPS["figures"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:

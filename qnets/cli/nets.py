@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from qnets.claims.verdict import SEED
 from qnets.cli._common import add_speed_options, print_table, real, whole
+from qnets.cli.commands import HELPS
 from qnets.errors import InputError
 from qnets.output import dumps
 
@@ -20,10 +21,7 @@ if TYPE_CHECKING:
     from qnets.simulate.nets.data import Dataset
     from qnets.simulate.nets.studies import Sizes
 
-HELP = (
-    "test error of quantized networks (FP, BC, SR, R; SGD or ADAM) on the digits or MNIST-1D, "
-    "mean +- standard error over seeds"
-)
+HELP = HELPS["nets"]
 #: ``--model`` -> (the model of the studies, number of hidden layers of an MLP).
 MODELS = {"mlp": ("mlp", 1), "mlp2": ("mlp", 2), "cnn": ("cnn", 3)}
 STUDIES = ("table", "batch", "lr", "flips")

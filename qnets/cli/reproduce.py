@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from qnets.cli._common import add_memory_option, add_parallel_options, add_run_options, add_seed_option, backend_of
+from qnets.cli.commands import HELPS
 
-HELP = "every claim check and figure, then OUT/report.html and OUT/report.md (the main job)"
+HELP = HELPS["reproduce"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
