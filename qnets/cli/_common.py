@@ -214,11 +214,11 @@ def add_seed_option(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def add_speed_options(parser: argparse.ArgumentParser) -> None:
-    """``--quick`` (the default) or ``--full``."""
+def add_speed_options(parser: argparse.ArgumentParser, quick: str, full: str) -> None:
+    """``--quick`` (the default) or ``--full``; ``quick`` and ``full`` say how long each takes."""
     speed = parser.add_mutually_exclusive_group()
-    speed.add_argument("--quick", action="store_true", help="small sizes, minutes on 2 cores (the default)")
-    speed.add_argument("--full", action="store_true", help="paper-quality sizes (minutes to tens of minutes)")
+    speed.add_argument("--quick", action="store_true", help=f"small sizes, {quick} (the default)")
+    speed.add_argument("--full", action="store_true", help=f"paper-quality sizes, {full}")
 
 
 def kept_in_cache(args: argparse.Namespace) -> str:
@@ -228,10 +228,11 @@ def kept_in_cache(args: argparse.Namespace) -> str:
     return f"the tasks that finished are in {args.out}/cache: re-run the same command to resume"
 
 
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """The options of the commands that write a report or figures into a directory."""
+def add_run_options(parser: argparse.ArgumentParser, quick: str, full: str) -> None:
+    """The options of the commands that write a report or figures into a directory (``quick`` and
+    ``full``: how long each size takes, see :func:`add_speed_options`)."""
     parser.set_defaults(kept=kept_in_cache)
-    add_speed_options(parser)
+    add_speed_options(parser, quick, full)
     parser.add_argument(
         "--out", default="qnets-output", help="output directory, checked before any work (default ./qnets-output)"
     )

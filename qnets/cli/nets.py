@@ -30,7 +30,7 @@ STUDIES = ("table", "batch", "lr", "flips")
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``nets`` and its options to ``commands``."""
     nets = commands.add_parser("nets", help=HELP, description=HELP)
-    add_speed_options(nets)
+    add_speed_options(nets, "seconds", "about a minute on 2 cores")
     nets.add_argument("--seed", type=whole(0), default=SEED, help=f"root seed of the training runs (default {SEED})")
     nets.add_argument(
         "--dataset",
@@ -45,7 +45,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     nets.add_argument("--width", type=whole(1), help="hidden-layer width, or the CNN's channels (default 64; CNN 25)")
     nets.add_argument("--study", default="table", help=f"which study to run: {', '.join(STUDIES)} (default table)")
     nets.add_argument(
-        "--method", action="append", help="fp, bc, sr or r (repeatable; default all four, the table's rows)"
+        "--method",
+        action="append",
+        type=str.lower,
+        help="fp, bc, sr or r, any case (repeatable; default all four, the table's rows)",
     )
     nets.add_argument(
         "--optimizer",

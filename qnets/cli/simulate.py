@@ -47,9 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     sim.add_argument(
         "--method",
+        type=str.lower,
         choices=("sgd", "r", "sr", "bc"),
         default="sr",
-        help="SGD, R (nearest rounding), SR (stochastic rounding) or BC (BinaryConnect); default sr",
+        help="SGD, R (nearest rounding), SR (stochastic rounding) or BC (BinaryConnect); default sr; any case",
     )
     sim.add_argument(
         "--quantizer",
