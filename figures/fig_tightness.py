@@ -38,8 +38,6 @@ def draw(data: Data, p: dict) -> Figure:
     ):
         if mask.any():
             ax.scatter(data["ratios"][mask], y[mask], color=color, zorder=3, label=label)
-    for yi, ratio in zip(y, data["ratios"], strict=True):  # in a column right of the axes, clear of every marker
-        ax.annotate(f"{ratio:.2g}", (1.01, yi), xycoords=("axes fraction", "data"), va="center", fontsize=7)
     if "floor_tightness" in data and np.any(np.isfinite(data["floor_tightness"])):
         ax.scatter(
             data["floor_tightness"],
@@ -51,7 +49,8 @@ def draw(data: Data, p: dict) -> Figure:
             label="exact limit error / floor",
         )
     ax.axvline(1.0, color="black", lw=1, label="bound (ratio 1)")
-    ax.set_yticks(y, [str(c) for c in data["claims"]])
+    # each check's ratio in its tick label, clear of every marker
+    ax.set_yticks(y, [f"{c} ({ratio:.2g})" for c, ratio in zip(data["claims"], data["ratios"], strict=True)])
     ax.set_xscale("log")
     ax.set_xlabel("measured / bound (upper confidence limit below the bound: holds)")
     ax.set_title(f"Tightness of the convex bounds ({'quick' if p['quick'] else 'full'} checks)")
@@ -65,7 +64,7 @@ SPEC = FigureSpec(
     "tightness",
     "Tightness of the convex bounds",
     "measured/bound for each convex claim check (log scale; green holds, red fails; the value is "
-    "printed right of the axes). Values far "
+    "printed beside the claim id). Values far "
     "below 1 show loose bounds: the O(log t / t) terms dominate at these horizons, while C2 "
     "(the rounding-variance lemma) is nearly tight. Hollow diamonds: for the bounds with a floor, "
     "the exact limit error of the necessity instance over the floor (C3: E1's floor; C4: the "
