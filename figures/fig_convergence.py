@@ -85,7 +85,11 @@ SPEC = FigureSpec(
     "Error of the averaged iterate against t on a strongly convex quadratic (log-log; bands are "
     "2 standard errors). Theory: SGD and BC's real weights follow the O(log t / t) bounds to 0 "
     "(C6 has no floor on a quadratic, C7); SR levels off at a floor below C3's "
-    "sqrt(d) Delta G/2 (its last iterate sits on E1's exact floor); R stalls once a_t |g| < Delta/2 (C8).",
+    "sqrt(d) Delta G/2: its last iterate sits on E1's exact floor, and its averaged iterate below "
+    "that, since averaging removes part of the rounding noise (F is convex). R stalls once "
+    "a_t |g| < Delta/2 (C8) and its averaged iterate settles at the error of wherever it stalled: "
+    "a point fixed early in the run, which can lie below SR's last iterate (a stalled R carries no "
+    "rounding noise) but does not fall further however long the run.",
     parameters,
     compute,
     draw,

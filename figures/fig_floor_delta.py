@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
-from qnets.figures.style import COLORS, LABELS, new_figure
+from qnets.figures.style import COLORS, LABELS, legend_outside, new_figure
 from qnets.simulate import (
     BinaryConnect,
     Box,
@@ -85,7 +85,7 @@ def slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def draw(data: Data, p: dict) -> Figure:
-    figure, (ax,) = new_figure(width=6.4, height=4.4)
+    figure, (ax,) = new_figure(width=8.8, height=4.4)
     deltas = data["deltas"]
     series = (
         ("sr", "sr_exact", "sr_mc", "SR: Monte Carlo error"),
@@ -126,7 +126,7 @@ def draw(data: Data, p: dict) -> Figure:
     ax.set_xlabel(r"grid spacing $\Delta$ (units of w)")
     ax.set_ylabel(r"floor of $\mathbb{E}[F(w)] - F^*$")
     ax.set_title(f"Floor against $\\Delta$: quadratic, d = {p['d']}, $\\sigma$ = {p['sigma']}")
-    ax.legend(loc="upper left", fontsize=6.5)
+    legend_outside(ax, fontsize=6.5)
     return figure
 
 

@@ -79,7 +79,11 @@ SPEC = FigureSpec(
     "Error floor against a constant learning rate",
     "Stationary error against the constant learning rate a (log-log, 2 standard errors). Theory "
     "(C9): SGD's error is proportional to a and vanishes as a -> 0; SR's stays at its exact floor "
-    "(E1) however small a is; R stalls once a |g| < Delta/2 and keeps a large error.",
+    "(E1) however small a is; R stalls once a |g| < Delta/2 and keeps the error of wherever it "
+    "stalled (C8). That is a large error at the smallest a, where R stalls soon after its start; "
+    "at intermediate a R can stall closer to w* than SR's floor, since a stalled R carries no "
+    "rounding noise, but that point is where the run happened to stop, not a floor that a "
+    "smaller a would lower.",
     parameters,
     compute,
     draw,

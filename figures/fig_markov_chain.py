@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
-from qnets.figures.style import COLORS, new_figure
+from qnets.figures.style import COLORS, legend_outside, new_figure
 from qnets.simulate import GaussianNoise, UniformNoise
 from qnets.simulate.markov import relaxation_time, stationary, transition_matrix
 from qnets.simulate.scenarios import double_well
@@ -52,7 +52,7 @@ def compute(p: dict) -> Data:
 
 
 def draw(data: Data, p: dict) -> Figure:
-    figure, (moves, laws, mixing) = new_figure(1, 3, width=10.0, height=3.6)
+    figure, (moves, laws, mixing) = new_figure(1, 3, width=14.0, height=3.6)
     rates, threshold, move_rates = data["rates"], float(data["threshold"]), data["move_rates"]
     for name, style in (("uniform", "-"), ("gaussian", "--")):
         moves.plot(move_rates, data[f"{name}_moves"][:, 0], color=COLORS["sr"], ls=style, label=f"up, {name} noise")
@@ -63,14 +63,14 @@ def draw(data: Data, p: dict) -> Figure:
         ax.set_xlabel("learning rate a")
     moves.set_ylabel(f"P(move) from w = {p['state']}")
     moves.set_title("(a) transition probabilities")
-    moves.legend(loc="lower right")
+    legend_outside(moves, fontsize=7)
     reference = data["uniform_relaxation"][0] * rates[0] / rates
     mixing.plot(rates, reference, color="black", lw=0.8, ls=":", label="slope -1")
     mixing.set_xscale("log")
     mixing.set_yscale("log")
     mixing.set_ylabel("relaxation time 1/gap (steps)")
     mixing.set_title("(c) mixing slows like 1/a")
-    mixing.legend(loc="upper right")
+    legend_outside(mixing, fontsize=7)
     labels = [r"$a^*$", r"$a^*/2$", r"$a^*/10$", r"$3a^*$"]
     for law, label, style in zip(data["laws"], labels, ("-", "--", ":", "-"), strict=True):
         laws.plot(
@@ -85,7 +85,7 @@ def draw(data: Data, p: dict) -> Figure:
     laws.set_xlabel("w")
     laws.set_ylabel(r"stationary probability $\pi_a(w)$")
     laws.set_title("(b) stationary law (uniform noise)")
-    laws.legend(loc="upper right")
+    legend_outside(laws, fontsize=7)
     return figure
 
 

@@ -27,7 +27,9 @@ def compute(p: dict) -> Data:
 
 def draw(data: Data, p: dict) -> Figure:
     figure, axes = new_figure(cols=2, width=8.4, height=3.6)
-    for ax, key, label in zip(axes, ("loss", "error"), ("training loss F", "test error"), strict=True):
+    for ax, key, label in zip(
+        axes, ("loss", "error"), ("training loss F at the deployed weights", "test error"), strict=True
+    ):
         for i, method in enumerate(data["methods"]):
             ax.errorbar(
                 data["rates"],
@@ -57,7 +59,10 @@ SPEC = FigureSpec(
     "BC's and FP's keep improving (their noise floor shrinks like a). Seen: at this scale all "
     "three curves are flat below a = 1: SR's plateau is there, but BC and FP do not improve "
     "either, because their remaining error is optimisation and generalisation error, not the "
-    "step-size noise floor; what separates SR from BC is the grid, not the step size.",
+    "step-size noise floor; what separates SR from BC is the grid, not the step size. The loss "
+    "is taken at the deployed weights (BC's and SR's binary weights, not BC's real ones), the "
+    "weights the test error is measured at; BC's loss there can sit below FP's while its test "
+    "error sits above FP's, so a lower training loss of a binary net is not a better fit.",
     parameters,
     compute,
     draw,

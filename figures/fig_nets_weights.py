@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from qnets.figures.fig_nets_table import parameters
 from qnets.figures.spec import Data, FigureSpec
-from qnets.figures.style import COLORS, new_figure
+from qnets.figures.style import COLORS, legend_outside, new_figure
 from qnets.simulate.nets.studies import DECAY, Sizes, decay_study, table_study
 from qnets.simulate.nets.training import weight_grid
 
@@ -52,7 +52,7 @@ def compute(p: dict) -> Data:
 
 
 def draw(data: Data, p: dict) -> Figure:
-    figure, axes = new_figure(cols=3, width=11.0, height=3.4)
+    figure, axes = new_figure(cols=3, width=15.0, height=3.4)
     shades = np.linspace(0.35, 1.0, len(data["snapshot_steps"]))
     centres = (data["edges"][1:] + data["edges"][:-1]) / 2
     for shade, step, density in zip(shades, data["snapshot_steps"], data["bc_density"], strict=True):
@@ -60,7 +60,7 @@ def draw(data: Data, p: dict) -> Figure:
     axes[0].set_xlabel("BC real weight (grid units)")
     axes[0].set_ylabel("density")
     axes[0].set_title("BC binary: real weights")
-    axes[0].legend()
+    legend_outside(axes[0], fontsize=7)
     width = 0.8 * (data["levels"][1] - data["levels"][0]) / len(data["snapshot_steps"])
     for k, (shade, step, share) in enumerate(zip(shades, data["snapshot_steps"], data["sr_share"], strict=True)):
         axes[1].bar(data["levels"] + (k - 1.5) * width, share, width, color=COLORS["sr"], alpha=float(shade))
@@ -68,8 +68,8 @@ def draw(data: Data, p: dict) -> Figure:
     axes[1].set_xlabel("SR weight level (grid units)")
     axes[1].set_ylabel("share of weights")
     axes[1].set_title("SR 4-bit: quantized weights")
-    axes[1].legend()
-    for method in ("bc", "sr", "r"):
+    legend_outside(axes[1], fontsize=7)
+    for method in ("bc", "sr"):
         axes[2].plot(
             data["window_steps"], data[f"{method}_changes"], color=COLORS[method], marker=".", label=method.upper()
         )
@@ -85,7 +85,9 @@ def draw(data: Data, p: dict) -> Figure:
     axes[2].set_xlabel("step")
     axes[2].set_ylabel("deployed weights changed per step")
     axes[2].set_title("Binary grid: greedy phase")
-    axes[2].legend()
+    if not np.any(data["r_changes"]):  # zero on a log axis: say it instead of an empty legend entry
+        axes[2].text(0.02, 0.02, "R: no change after its start (C8)", transform=axes[2].transAxes, fontsize=7)
+    legend_outside(axes[2], fontsize=7)
     return figure
 
 
@@ -95,7 +97,8 @@ SPEC = FigureSpec(
     "Left: BC's real first-layer weights (binary grid) at four steps of the table study's runs. "
     "Middle: the share of SR's first-layer weights on each level of the 4-bit grid at the same "
     "steps. Right: the fraction of deployed first-layer weights that change value per step "
-    "(binary grid, averaged over windows; R's zero windows are not drawn on the log axis); solid "
+    "(binary grid, averaged over windows; R, which changes nothing, is stated in the panel instead "
+    "of drawn on the log axis); solid "
     "at the constant step, dashed with the step quartered at every quarter of the run. Theory "
     "(M4, the abstract): methods with real weights have a greedy search phase, in which weights "
     "settle as the step shrinks, that SR lacks. Seen: at a constant step the greedy phase is "

@@ -8,6 +8,7 @@ contours of its exact stationary law ``pi_a``.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
 from qnets.figures.spec import Data, FigureSpec
 from qnets.figures.style import new_figure
@@ -65,23 +66,33 @@ def compute(p: dict) -> Data:
     return data
 
 
+def _shared_levels(peak: float) -> list[float]:
+    """Contour levels shared by every panel: 5%, 20% and 50% of the largest probability, to two digits."""
+    return [float(f"{peak * share:.2g}") for share in (0.05, 0.2, 0.5)]
+
+
 def draw(data: Data, p: dict) -> Figure:
     rates = p["rates"]
     figure, axes = new_figure(2, len(rates), width=8.4, height=7.0)
     axis = data["axis"]
     extent = (axis[0] - p["delta"] / 2, axis[-1] + p["delta"] / 2) * 2
+    panels = [((f"bc{i}", f"gibbs{i}", "BC real weights"), (f"sr{i}", f"sr_exact{i}", "SR")) for i in range(len(rates))]
+    # one colour scale (square-root, so that SR's spread-out law stays visible) and one set of
+    # contour levels for every panel, so that the panels can be compared
+    norm = PowerNorm(0.5, vmin=0.0, vmax=max(float(data[heat].max()) for pair in panels for heat, _, _ in pair))
+    levels = _shared_levels(max(float(data[contour].max()) for pair in panels for _, contour, _ in pair))
+    image = None
     for i, a in enumerate(rates):
-        for row, (heat, contour, label) in enumerate(
-            ((f"bc{i}", f"gibbs{i}", "BC real weights"), (f"sr{i}", f"sr_exact{i}", "SR"))
-        ):
+        for row, (heat, contour, label) in enumerate(panels[i]):
             ax = axes[row * len(rates) + i]
-            image = ax.imshow(data[heat].T, origin="lower", extent=extent, cmap="viridis", vmin=0)
-            ax.contour(axis, axis, data[contour].T, levels=4, colors="white", linewidths=0.7)
+            image = ax.imshow(data[heat].T, origin="lower", extent=extent, cmap="viridis", norm=norm)
+            lines = ax.contour(axis, axis, data[contour].T, levels=levels, colors="white", linewidths=0.7)
+            ax.clabel(lines, fmt="%.2g", fontsize=6)
             ax.plot(*data["w_star"], marker="*", color="red", ms=9, ls="none")
             ax.set_title(f"{label}, a = {a}")
             ax.set_xlabel(r"$w_1$")
             ax.set_ylabel(r"$w_2$")
-            figure.colorbar(image, ax=ax, label="probability per cell", shrink=0.85, pad=0.02)
+    figure.colorbar(image, ax=list(axes), label="probability per cell (one scale, square-root)", shrink=0.6, pad=0.02)
     return figure
 
 
@@ -89,8 +100,10 @@ SPEC = FigureSpec(
     "toy-2d",
     "2-D toy problem: BC and SR heatmaps against a",
     "Heatmaps of BC's real weights (top, annealed) and SR's iterates (bottom) on a 2-D problem "
-    "with three wells; the red star is the global minimizer. White contours: SGD's Gibbs law "
-    "(top) and SR's exact stationary law (bottom). Theory (M4): BC concentrates on the global "
+    "with three wells; the red star is the global minimizer. All four panels share one colour "
+    "scale (square-root, so that SR's spread-out law stays visible) and one set of contour levels. "
+    "White contours, labelled with their probability per cell: SGD's Gibbs law (top) and SR's "
+    "exact stationary law (bottom). Theory (M4): BC concentrates on the global "
     "minimizer as a shrinks; SR's law spreads over all wells at every a.",
     parameters,
     compute,

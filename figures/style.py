@@ -51,6 +51,12 @@ def new_figure(rows: int = 1, cols: int = 1, width: float = 6.4, height: float =
     return figure, [ax for row in axes for ax in row]
 
 
+def legend_outside(ax, **options) -> None:
+    """The axes' legend right of the axes, clear of every plotted point (constrained layout
+    makes room for it)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **options)
+
+
 def save(figure: Figure, stem: Path) -> list[Path]:
     """Write ``stem.png`` and ``stem.pdf`` (each atomically); returns both paths."""
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]

@@ -123,9 +123,10 @@ def test_batch_and_dimension_figures():
 def test_tightness_figure_marks_failing_checks_red():
     figure, data = drawn("tightness")
     (ax,) = figure.axes
-    colors = ax.collections[0].get_facecolors()
     failing = np.flatnonzero(~data["holds"])
-    assert failing.size == 1 and tuple(colors[failing[0]][:3]) == (1.0, 0.0, 0.0)
+    red = [c for c in ax.collections if c.get_label() == "measured / bound: FAILS"]
+    assert failing.size == 1 and len(red) == 1 and tuple(red[0].get_facecolors()[0][:3]) == (1.0, 0.0, 0.0)
+    assert [tuple(p) for p in red[0].get_offsets()] == [(data["ratios"][failing[0]], failing[0])]
 
 
 class StrictHTML(HTMLParser):

@@ -19,13 +19,17 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib import import_module
 
 from qnets import __version__
-from qnets.cli import bench, bound, check, figures, markov, nets, reproduce, simulate, sweep
-from qnets.cli._common import Parser, UsageError
+from qnets.cli.commands import HELPS
+from qnets.cli.parsing import Parser, UsageError
 from qnets.errors import InputError, RunFaultError, Stopped
 
-COMMANDS = (reproduce, figures, check, bound, simulate, markov, nets, bench, sweep)
+#: Every command, in the order of ``qnets --help``.
+COMMANDS = tuple(HELPS)
+#: ``parser(ALL)`` registers every command's options.
+ALL = "*"
 
 DESCRIPTION = (
     "Theory checks and simulations for 'Training Quantized Nets: A Deeper Understanding' "
@@ -33,14 +37,36 @@ DESCRIPTION = (
 )
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
+def parser(command: str | None = ALL) -> argparse.ArgumentParser:
+    """The argument parser: every command's options (``command=ALL``), or only those of
+    ``command`` with the others listed by name and help; ``None`` imports no command module
+    (``qnets --help``, ``--version`` and a mistyped command need none of the numerics)."""
     root = Parser(prog="qnets", description=DESCRIPTION)
     root.add_argument("--version", action="version", version=f"qnets {__version__}")
-    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(commands)
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    for name, text in HELPS.items():
+        if command in (ALL, name):
+            import_module(f"qnets.cli.{name}").register(commands)
+        else:
+            commands.add_parser(name, help=text, description=text)
     return root
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command that ``argv`` runs: its first word that is not an option, if it names one."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in HELPS else None
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """``argv`` parsed; words left over are blamed on the command they follow (not on ``qnets``)."""
+    command = _command_in(argv)
+    root = parser(command)
+    args, extras = root.parse_known_args(argv)
+    if extras:
+        (commands,) = [a for a in root._actions if isinstance(a, argparse._SubParsersAction)]
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
 
 
 @contextmanager
@@ -76,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _stopping_signals():
             try:
-                args = parser().parse_args(argv)
+                args = _parse(sys.argv[1:] if argv is None else list(argv))
             except SystemExit as done:  # --help and --version
                 return done.code if isinstance(done.code, int) else 0
             command = f"qnets {args.command}"

@@ -3,9 +3,8 @@
 Arguments are validated at the edge, by argparse, so that every error names the option the
 user typed:
 
-* :class:`Parser` prints a usage error as one line (``qnets simulate: error: argument --lr:
-  ...``) and refuses an option given twice (``store`` and ``store_true`` options) or a value
-  repeated in an ``append`` option;
+* :class:`qnets.cli.parsing.Parser` prints a usage error as one line and refuses an option
+  given twice;
 * :func:`real` and :func:`whole` parse finite numbers in a range and integers (``2.5`` is not
   an integer); :func:`memory_size` parses ``--max-memory``;
 * :func:`check_cost` compares a command's estimates (:class:`qnets.simulate.budget.Cost`) with
@@ -22,7 +21,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
 
 from qnets import parallel
 from qnets.errors import InputError
@@ -47,62 +45,6 @@ DURATIONS = {
     "days": 86400,
 }
 UNITS = {"": 1, "b": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
-
-
-class UsageError(Exception):
-    """A command-line usage error; its message is the one line to print."""
-
-
-class StoreOnce(argparse._StoreAction):
-    """``store``, refusing a second occurrence of the option."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        _mark_given(self, namespace)
-        super().__call__(parser, namespace, values, option_string)
-
-
-class StoreTrueOnce(argparse._StoreTrueAction):
-    """``store_true``, refusing a second occurrence of the flag."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        _mark_given(self, namespace)
-        super().__call__(parser, namespace, values, option_string)
-
-
-class AppendDistinct(argparse._AppendAction):
-    """``append``, refusing a value given twice."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        if values in (getattr(namespace, self.dest, None) or []):
-            raise argparse.ArgumentError(self, f"value {values!r} given twice")
-        super().__call__(parser, namespace, values, option_string)
-
-
-def given(args: argparse.Namespace, dest: str) -> bool:
-    """Whether the option stored in ``dest`` was given on the command line (not left at its default)."""
-    return dest in vars(args).get("_given", set())
-
-
-def _mark_given(action: argparse.Action, namespace: argparse.Namespace) -> None:
-    given = vars(namespace).setdefault("_given", set())
-    if action.dest in given:
-        raise argparse.ArgumentError(action, "given twice; give it once")
-    given.add(action.dest)
-
-
-class Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line and whose options may be given only once."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.register("action", None, StoreOnce)
-        self.register("action", "store", StoreOnce)
-        self.register("action", "store_true", StoreTrueOnce)
-        self.register("action", "append", AppendDistinct)
-
-    def error(self, message: str) -> NoReturn:
-        """Raise the one-line usage error (``main`` prints it and exits with status 2)."""
-        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
 def real(
@@ -272,11 +214,11 @@ def add_seed_option(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
-def add_speed_options(parser: argparse.ArgumentParser) -> None:
-    """``--quick`` (the default) or ``--full``."""
+def add_speed_options(parser: argparse.ArgumentParser, quick: str, full: str) -> None:
+    """``--quick`` (the default) or ``--full``; ``quick`` and ``full`` say how long each takes."""
     speed = parser.add_mutually_exclusive_group()
-    speed.add_argument("--quick", action="store_true", help="small sizes, minutes on 2 cores (the default)")
-    speed.add_argument("--full", action="store_true", help="paper-quality sizes (minutes to tens of minutes)")
+    speed.add_argument("--quick", action="store_true", help=f"small sizes, {quick} (the default)")
+    speed.add_argument("--full", action="store_true", help=f"paper-quality sizes, {full}")
 
 
 def kept_in_cache(args: argparse.Namespace) -> str:
@@ -286,10 +228,11 @@ def kept_in_cache(args: argparse.Namespace) -> str:
     return f"the tasks that finished are in {args.out}/cache: re-run the same command to resume"
 
 
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """The options of the commands that write a report or figures into a directory."""
+def add_run_options(parser: argparse.ArgumentParser, quick: str, full: str) -> None:
+    """The options of the commands that write a report or figures into a directory (``quick`` and
+    ``full``: how long each size takes, see :func:`add_speed_options`)."""
     parser.set_defaults(kept=kept_in_cache)
-    add_speed_options(parser)
+    add_speed_options(parser, quick, full)
     parser.add_argument(
         "--out", default="qnets-output", help="output directory, checked before any work (default ./qnets-output)"
     )

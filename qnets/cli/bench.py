@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
 
 from qnets.cli._common import add_memory_option, check_cost, options_text, whole
+from qnets.cli.commands import HELPS
 
-HELP = (
-    "throughput of the SR engines (numpy and compiled) against numpy's draw-only rate and their parallel "
-    "speed-up (or, with --exact / --markov / --all, exact propagation and the stationary solvers), each "
-    "figure beside its reference measured in the same process"
-)
+HELP = HELPS["bench"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,7 +34,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--all", action="store_true", help="the engine, --exact, --markov and --nets together")
     add_memory_option(bench)
     bench.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
+    bench.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     bench.set_defaults(handler=run_command, size_options=("chains", "d", "steps"))
+
+
+def _measure(parts: list[tuple[str, float, Callable[[], dict]]], quiet: bool) -> dict:
+    """Run each ``(label, expected seconds, measurement)`` in turn, merging their results, with a
+    progress line (time left from the expected seconds, rescaled by the measured ones) after each."""
+    from qnets.pipeline.progress import Progress
+
+    progress = Progress(len(parts), quiet, {label: cost for label, cost, _ in parts})
+    progress.say(
+        f"bench: {', '.join(label for label, _, _ in parts)} (about {sum(c for _, c, _ in parts):.0f} s on 2 cores)"
+    )
+    report: dict = {}
+    for label, _, measure in parts:
+        started = time.perf_counter()
+        report |= measure()
+        progress.finish(label, "", time.perf_counter() - started)
+    return report
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -45,19 +62,21 @@ def run_command(args: argparse.Namespace) -> int:
     from qnets.simulate.budget import bench_cost
     from qnets.simulate.markov.accuracy import large_chain_timings, solver_accuracy
 
-    report: dict[str, float] = {}
+    parts: list[tuple[str, float, Callable[[], dict]]] = []
     if args.all or not (args.exact or args.markov or args.nets):
         check_cost(bench_cost(args.chains, args.d, args.steps), args, options_text(args, ["chains", "d", "steps"]))
-        report |= bench(n_chains=args.chains, d=args.d, steps=args.steps)
-        report |= {"parallel_speedup": parallel_speedup()}
+        parts.append(("engines", 35.0, lambda: bench(n_chains=args.chains, d=args.d, steps=args.steps)))
+        parts.append(("parallel speed-up", 10.0, lambda: {"parallel_speedup": parallel_speedup()}))
     if args.all or args.exact:
-        report |= exact_bench()
+        parts.append(("exact propagation", 77.0, exact_bench))
     if args.all or args.markov:
-        report |= solver_accuracy() | large_chain_timings() | spsolve_reference()
+        parts += [("solver accuracy", 17.0, solver_accuracy), ("large chains", 17.0, large_chain_timings)]
+        parts.append(("spsolve reference", 17.0, spsolve_reference))
     if args.all or args.nets:
         from qnets.simulate.nets.bench import bench_nets
 
-        report |= bench_nets()
+        parts.append(("networks", 20.0, bench_nets))
+    report = _measure(parts, args.quiet)
     if args.json:
         print(dumps(report))
     else:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import math
 
+from qnets.cli.commands import HELPS
+from qnets.cli.parsing import did_you_mean
 from qnets.errors import InputError
 from qnets.theory.bound import Step
 
-HELP = "show a derived bound, its derivation and its value"
+HELP = HELPS["bound"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -33,12 +35,18 @@ def parse_settings(items: list[str], symbols: set) -> dict[str, float]:
     """``["mu=1", "d=2"]`` -> ``{"mu": 1.0, "d": 2}``, checked against the bound's ``symbols``.
 
     Each value must be a finite number, an integer for integer symbols (``d``, ``T``), and each
-    name may be given once.  Unknown names and the range (> 0) are checked by ``evaluate``.
+    name may be given once.  An unknown name is refused first (before any missing one); the range
+    (> 0) is checked by ``evaluate``.
     """
     integers = {s.name for s in symbols if s.is_integer}
+    names = sorted(s.name for s in symbols)
     numbers: dict[str, float] = {}
     for item in items:
         key, equals, text = (part.strip() for part in item.partition("="))
+        if equals and key and key not in names:
+            raise InputError(
+                f"--set {key}: no such parameter{did_you_mean(key, names)}; parameters: {', '.join(names)}"
+            )
         try:
             value = float(text) if equals and key else math.nan
         except ValueError:

@@ -16,8 +16,9 @@ from qnets.cli._common import (
     backend_of,
     print_table,
 )
+from qnets.cli.commands import HELPS
 
-HELP = "run claim checks and print verdicts (exit 1 if any fails)"
+HELP = HELPS["check"]
 #: Where the subpackages of ``qnets`` live in the source tree (``package-dir`` in pyproject.toml).
 SOURCE_FOLDERS = {"qnets.simulate": "simulate", "qnets.theory": "theory", "qnets.figures": "figures"}
 
@@ -26,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``check`` and its options to ``commands``."""
     check = commands.add_parser("check", help=HELP, description=HELP)
     check.add_argument("ids", nargs="*", help="claim ids such as C3 M2 E1, in any case (default: all)")
-    add_speed_options(check)
+    add_speed_options(check, "about a minute on 2 cores", "about 5 minutes on 2 cores")
     add_seed_option(check, "the checks")
     add_parallel_options(check)
     add_memory_option(check)
@@ -121,13 +122,15 @@ def run_command(args: argparse.Namespace) -> int:
     from qnets.claims import CLAIMS, Verdict, run_checks
     from qnets.output import dumps
     from qnets.pipeline.progress import Progress
+    from qnets.pipeline.report import ratio_cell
 
     ids = _distinct_ids(args.ids) if args.ids else list(CLAIMS)
     if args.where:
         _print_where(ids, args.json)
         return 0
     backend = backend_of(args)
-    progress = Progress(len(ids), args.quiet, {claim_id: CLAIMS[claim_id].full_seconds for claim_id in ids})
+    costs = {f"check {claim_id}": CLAIMS[claim_id].full_seconds for claim_id in ids}
+    progress = Progress(len(ids), args.quiet, costs)
     progress.say(f"{len(ids)} claim checks on {backend.description}")
 
     def report(index: int, verdict: Verdict, seconds: float) -> None:
@@ -147,7 +150,7 @@ def run_command(args: argparse.Namespace) -> int:
                     f"{v.measured:.4g}",
                     f"{v.bound:.4g}",
                     f"{v.margin:.2g}",
-                    f"{v.ratio:.3g}",
+                    ratio_cell(v),
                     v.parts_text() or "-",
                     v.detail,
                 ]

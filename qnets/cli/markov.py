@@ -9,13 +9,14 @@ import time
 import numpy as np
 
 from qnets.cli._common import add_memory_option, check_cost, print_table, real
+from qnets.cli.commands import HELPS
 from qnets.errors import InputError
 from qnets.simulate import GaussianNoise, Problem, UniformNoise
 from qnets.simulate._validate import MAX_SCALE
 from qnets.simulate.markov.limits import MAX_HALF_WIDTH, MAX_REACH, MAX_STATES, chain_cost, one_step_reach
 from qnets.simulate.scenarios import DOUBLE_WELL_DELTA, NEAR_RADIUS, double_well, three_wells
 
-HELP = "SR's exact stationary law, its mass near w* and mixing, against a"
+HELP = HELPS["markov"]
 DEFAULT_RATES = (0.2, 0.1, 0.05, 0.02)
 #: ``--noise`` when not given, per law: uniform noise must outweigh the gradient everywhere in
 #: the default box (|F'| reaches 3.7 one grid step inside [-2, 2]) or the chain is reducible.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from qnets.claims.verdict import SEED
 from qnets.cli._common import add_memory_option, add_speed_options, check_cost, print_table, real, whole
+from qnets.cli.commands import HELPS
 from qnets.errors import InputError
 from qnets.output import dumps
 
@@ -20,10 +21,7 @@ if TYPE_CHECKING:
     from qnets.simulate.nets.data import Dataset
     from qnets.simulate.nets.studies import Sizes
 
-HELP = (
-    "test error of quantized networks (FP, BC, SR, R; SGD or ADAM) on the digits or MNIST-1D, "
-    "mean +- standard error over seeds"
-)
+HELP = HELPS["nets"]
 #: ``--model`` -> (the model of the studies, number of hidden layers of an MLP).
 MODELS = {"mlp": ("mlp", 1), "mlp2": ("mlp", 2), "cnn": ("cnn", 3)}
 STUDIES = ("table", "batch", "lr", "flips")
@@ -32,7 +30,7 @@ STUDIES = ("table", "batch", "lr", "flips")
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``nets`` and its options to ``commands``."""
     nets = commands.add_parser("nets", help=HELP, description=HELP)
-    add_speed_options(nets)
+    add_speed_options(nets, "seconds", "about a minute on 2 cores")
     nets.add_argument("--seed", type=whole(0), default=SEED, help=f"root seed of the training runs (default {SEED})")
     nets.add_argument(
         "--dataset",
@@ -47,7 +45,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     nets.add_argument("--width", type=whole(1), help="hidden-layer width, or the CNN's channels (default 64; CNN 25)")
     nets.add_argument("--study", default="table", help=f"which study to run: {', '.join(STUDIES)} (default table)")
     nets.add_argument(
-        "--method", action="append", help="fp, bc, sr or r (repeatable; default all four, the table's rows)"
+        "--method",
+        action="append",
+        type=str.lower,
+        help="fp, bc, sr or r, any case (repeatable; default all four, the table's rows)",
     )
     nets.add_argument(
         "--optimizer",

@@ -14,12 +14,13 @@ from qnets.cli._common import (
     add_parallel_options,
     backend_of,
     check_cost,
-    given,
     options_text,
     print_table,
     real,
     whole,
 )
+from qnets.cli.commands import HELPS
+from qnets.cli.parsing import given
 from qnets.errors import InputError
 from qnets.simulate import Box, Grid, method_by_name, run, schedule_by_name
 from qnets.simulate._validate import MAX_SCALE
@@ -27,7 +28,7 @@ from qnets.simulate.budget import monte_carlo_cost
 from qnets.simulate.scenarios import PROBLEMS, named_problem
 from qnets.simulate.schedules import Schedule
 
-HELP = "run one configuration and print estimates at checkpoints"
+HELP = HELPS["simulate"]
 #: Logistic problems whose data has more entries than this take cvxpy more than a few seconds.
 LONG_SOLVE_ENTRIES = 1_000_000
 
@@ -46,9 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     sim.add_argument(
         "--method",
+        type=str.lower,
         choices=("sgd", "r", "sr", "bc"),
         default="sr",
-        help="SGD, R (nearest rounding), SR (stochastic rounding) or BC (BinaryConnect); default sr",
+        help="SGD, R (nearest rounding), SR (stochastic rounding) or BC (BinaryConnect); default sr; any case",
     )
     sim.add_argument(
         "--quantizer",

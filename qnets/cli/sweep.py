@@ -16,9 +16,10 @@ from qnets.cli._common import (
     real,
     whole,
 )
+from qnets.cli.commands import HELPS
 from qnets.simulate._validate import MAX_SCALE
 
-HELP = "a grid over method, Delta, step size, d, sigma, batch size and seed: table (CSV, JSON) and plot in OUT"
+HELP = HELPS["sweep"]
 
 EXAMPLE = """example (the SR floor over Delta and sigma, against E1's exact floor and E2's exact value):
   qnets sweep --problem quadratic --method sr --delta 0.05 0.1 0.2 --sigma 0.5 1 2 --lr 0.02 --steps 2000 --x delta

@@ -227,17 +227,42 @@ def write_table(rows: list[dict], spec: SweepSpec, out: Path) -> None:
     write_json(out / "sweep.json", payload)
 
 
+def _over_seeds(group: list[dict], x_axis: str) -> list[dict]:
+    """The rows of ``group`` merged over seeds, per value of ``x_axis``: the mean of the seeds'
+    estimates, exact values and floors, and the standard error of that mean,
+    ``sqrt(sum stderr_i^2) / n`` (the seeds' runs are independent)."""
+    merged: dict[object, list[dict]] = {}
+    for row in group:
+        merged.setdefault(row[x_axis], []).append(row)
+    out = []
+    for x, same in merged.items():
+        n = len(same)
+        row = {x_axis: x, "estimate": sum(r["estimate"] for r in same) / n}
+        row["stderr"] = math.sqrt(sum(r["stderr"] ** 2 for r in same)) / n
+        for column in ("exact", "floor"):
+            values = [r[column] for r in same]
+            row[column] = None if any(v is None for v in values) else sum(values) / n
+        out.append(row)
+    return out
+
+
 def plot(rows: list[dict], spec: SweepSpec, x_axis: str) -> Figure:
-    """The estimate (with 2-standard-error bars) against ``x_axis``; one line per combination of
-    the other varying axes; exact values dashed, E1 floors dotted."""
-    figure = Figure(figsize=(6.4, 4.2))
+    """The estimate against ``x_axis`` as the mean over seeds with 2-standard-error bars; one
+    line per combination of the other varying axes; exact values dashed, E1 floors dotted.  With
+    positive values on both axes the plot is log-log, so a power law (the linear-in-Delta floor,
+    the 1/T decay) is a straight line of its slope."""
+    figure = Figure(figsize=(6.4, 4.2), layout="constrained")
     axes = figure.add_subplot()
-    others = [axis for axis in spec.varying if axis != x_axis]
+    others = [axis for axis in spec.varying if axis not in (x_axis, "seed")]
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault(tuple(row[axis] for axis in others), []).append(row)
     numeric = x_axis not in ("method", "schedule")
-    for index, (key, group) in enumerate(groups.items()):
+    seeds = len({row["seed"] for row in rows}) if x_axis != "seed" and rows and "seed" in rows[0] else 1
+    plotted: list[dict] = []
+    for index, (key, members) in enumerate(groups.items()):
+        group = _over_seeds(members, x_axis) if x_axis != "seed" else members
+        plotted += group
         color = f"C{index % 10}"
         x = [row[x_axis] for row in group] if numeric else list(range(len(group)))
         label = ", ".join(f"{axis}={value}" for axis, value in zip(others, key, strict=True)) or spec.problem
@@ -247,6 +272,7 @@ def plot(rows: list[dict], spec: SweepSpec, x_axis: str) -> Figure:
             yerr=[2 * r["stderr"] for r in group],
             color=color,
             marker="o",
+            capsize=2,
             label=label,
         )
         for column, style in (("exact", "--"), ("floor", ":")):
@@ -255,9 +281,12 @@ def plot(rows: list[dict], spec: SweepSpec, x_axis: str) -> Figure:
         if not numeric:
             axes.set_xticks(x, [str(row[x_axis]) for row in group])
     axes.set_xlabel(x_axis)
-    axes.set_ylabel(f"{spec.quantity} at T={spec.steps} (exact dashed, E1 floor dotted)")
-    if numeric and all(row[x_axis] > 0 for row in rows):
+    mean = f"mean over {seeds} seeds, " if seeds > 1 else ""
+    axes.set_ylabel(f"{spec.quantity} at T={spec.steps}\n({mean}2 s.e.; exact dashed, E1 floor dotted)")
+    if numeric and all(row[x_axis] > 0 for row in plotted):
         axes.set_xscale("log")
-    axes.legend(fontsize="small")
+        if all(r["estimate"] > 0 for r in plotted):
+            axes.set_yscale("log")
+    figure.legend(loc="outside right upper", fontsize="small")
     axes.set_title(f"qnets sweep: {spec.problem}, {spec.chains} chains")
     return figure

@@ -119,12 +119,16 @@ def run_tasks(
     groups: Sequence[Sequence[int]] | None = None,
 ) -> list[dict[str, np.ndarray] | Failure]:
     """:func:`run_cached` with one progress line per finished task: its label, ``describe(outcome)``
-    (plus ``(cached)``), its time and the estimated time left."""
-    progress.say(f"{len(tasks)} tasks on {backend.description}")
+    (and whether it came from the cache), its time and the estimated time left."""
+    later = progress.total - len(tasks)
+    drawn = f", then {later} drawn from their verdicts" if later > 0 else ""
+    progress.say(f"{progress.total} steps: {len(tasks)} tasks on {backend.description}{drawn}")
 
     def report(index: int, outcome: dict[str, np.ndarray] | Failure, seconds: float, cached: bool) -> None:
         note = describe(outcome) if not isinstance(outcome, Failure) else f"FAILED ({outcome.error})"
-        progress.finish(labels[index], f"{note} (cached)" if cached else note, seconds, cached)
+        if cached:  # "computed (cached)" would contradict itself
+            note = "from the cache" if note == "computed" else f"{note}, from the cache"
+        progress.finish(labels[index], note, seconds, cached)
 
     return run_cached(tasks, cache, backend, report, groups)
 
