@@ -89,14 +89,19 @@ def run_pytest(args: list[str]) -> int:
 
 def test_map(module: str, out: str, args: list[str]) -> None:
     """Run the killers once under coverage.py with each test as its own context and write, per line
-    of ``module``, the tests that execute it (lines run only at import time are left out)."""
+    of ``module``, the tests that execute it, fastest first (lines run only at import are left out)."""
     import coverage
 
     cov = coverage.Coverage(data_file=None, include=[os.path.abspath(module)])
 
+    durations: dict[str, float] = {}
+
     class Contexts:
         def pytest_runtest_setup(self, item) -> None:
             cov.switch_context(item.nodeid)
+
+        def pytest_runtest_logreport(self, report) -> None:
+            durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
 
     cov.start()
     import_from_tree(os.environ.get("MUTATION_TREE", os.getcwd()))
@@ -108,8 +113,8 @@ def test_map(module: str, out: str, args: list[str]) -> None:
     tests: dict[int, list[str]] = {}
     for filename in data.measured_files():
         for line, contexts in data.contexts_by_lineno(filename).items():
-            tests[line] = sorted(context for context in contexts if context)
-    with open(out, "w") as stream:
+            tests[line] = sorted((context for context in contexts if context), key=lambda name: durations.get(name, 0))
+    with open(out, "w") as stream:  # fastest first: the first failure (-x) comes soonest
         json.dump({line: names for line, names in tests.items() if names}, stream)
 
 
