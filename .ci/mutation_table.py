@@ -54,12 +54,15 @@ def row(module: str, equivalent: dict) -> str:
     status = [r[3] for r in rows]
     eq = sum(r[3] != "ok_killed" and (module, r[1], r[2]) in equivalent for r in rows)
     killed = status.count("ok_killed") + status.count("ok_suspicious")
-    crash_lines = {line for line, kind in kinds.items() if "check" not in kind}  # lines only crashes killed on
+    crash_lines = {line for line, kind in kinds.items() if kind <= {"crash", "timeout"} and "crash" in kind}
+    timeout_lines = {line for line, kind in kinds.items() if kind == {"timeout"}}  # stopped by mutation_kill.py
     by_crash = sum(r[3].startswith("ok_") and r[1] in crash_lines for r in rows)
+    timed_out = sum(r[3].startswith("ok_") and r[1] in timeout_lines for r in rows)
+    killed -= timed_out
     survived = status.count("bad_survived") - eq
     tested = len(rows) - status.count("untested") - eq
     share = f"{100 * killed / tested:.1f}%" if tested else "-"
-    cells = [len(rows), killed, killed - by_crash, by_crash, survived, status.count("bad_timeout")]
+    cells = [len(rows), killed, killed - by_crash, by_crash, survived, status.count("bad_timeout") + timed_out]
     cells += [status.count("untested"), eq, share]
     return f"| {module} | " + " | ".join(map(str, cells)) + " |"
 
