@@ -5,8 +5,9 @@ qnets) and then, per request, forks a child that imports qnets afresh from the (
 (from the tree $MUTATION_TREE if set) and runs pytest. ``python .ci/mutation_kill.py ARGS...``
 sends pytest's ARGS to the server at $MUTATION_SOCKET (or runs pytest itself without one) and
 exits with pytest's status, so mutmut sees 0 as "survived". A request is killed when its client
-goes away (mutmut's timeout). ``python .ci/mutation_kill.py map MODULE OUT ARGS...`` writes which
-tests execute each line of MODULE (see mutmut_config.py, which runs only those per mutant).
+goes away (mutmut's timeout) or after $MUTATION_MUTANT_TIMEOUT seconds (default 300; logged as a
+timeout, and reported to mutmut as a kill, status 124). ``python .ci/mutation_kill.py map MODULE
+OUT ARGS...`` writes which tests execute each line of MODULE (mutmut_config.py runs only those).
 
 A kill is appended to $MUTATION_KILLS (JSON lines) with the mutated line (a diff of
 $MUTATION_MODULE with mutmut's backup of it) and its kind: ``check`` when the first failure is an
@@ -24,6 +25,7 @@ import select
 import signal
 import socket
 import sys
+import time
 
 CHECK_PREFIXES = ("AssertionError", "assert ", "Failed:")
 
@@ -41,7 +43,7 @@ class FirstFailure:
             self.nodeid, self.message = report.nodeid, crash.message if crash else str(report.longrepr)
 
 
-def log_kill(failure: FirstFailure) -> None:
+def log_kill(failure: FirstFailure, kind: str | None = None) -> None:
     module, log = os.environ.get("MUTATION_MODULE"), os.environ.get("MUTATION_KILLS")
     if not (module and log and failure.nodeid and os.path.exists(module + ".bak")):  # .bak: mutmut's original
         return
@@ -52,12 +54,18 @@ def log_kill(failure: FirstFailure) -> None:
         "module": module,
         "line": int(hunks[0].split()[2].lstrip("+").split(",")[0]) if hunks else 0,
         "mutant": [line[1:].rstrip("\n") for line in diff if line.startswith("+") and not line.startswith("+++")],
-        "kind": "check" if failure.message.lstrip().startswith(CHECK_PREFIXES) else "crash",
+        "kind": kind or ("check" if failure.message.lstrip().startswith(CHECK_PREFIXES) else "crash"),
         "test": failure.nodeid,
         "message": failure.message[:300],
     }
     with open(log, "a") as stream:
         stream.write(json.dumps(record) + "\n")
+
+
+def log_timeout() -> None:
+    failure = FirstFailure()
+    failure.nodeid, failure.message = "(timeout)", "timeout"
+    log_kill(failure, kind="timeout")
 
 
 def import_from_tree(tree: str) -> None:
@@ -89,28 +97,37 @@ def run_pytest(args: list[str]) -> int:
 
 def test_map(module: str, out: str, args: list[str]) -> None:
     """Run the killers once under coverage.py with each test as its own context and write, per line
-    of ``module``, the tests that execute it (lines run only at import time are left out)."""
+    of ``module``, the tests that execute it, fastest first (lines run only at import are left out)."""
     import coverage
 
     cov = coverage.Coverage(data_file=None, include=[os.path.abspath(module)])
+
+    durations: dict[str, float] = {}
 
     class Contexts:
         def pytest_runtest_setup(self, item) -> None:
             cov.switch_context(item.nodeid)
 
+        def pytest_runtest_logreport(self, report) -> None:
+            durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
+
     cov.start()
     import_from_tree(os.environ.get("MUTATION_TREE", os.getcwd()))
     import pytest
 
-    pytest.main(args, plugins=[Contexts()])
+    code = pytest.main(args, plugins=[Contexts()])
     cov.stop()
+    if code != 0:
+        sys.exit(f"the killers do not pass unmutated (pytest status {code})")
     data = cov.get_data()
     tests: dict[int, list[str]] = {}
     for filename in data.measured_files():
         for line, contexts in data.contexts_by_lineno(filename).items():
-            tests[line] = sorted(context for context in contexts if context)
-    with open(out, "w") as stream:
+            tests[line] = sorted((context for context in contexts if context), key=lambda name: durations.get(name, 0))
+    with open(out, "w") as stream:  # fastest first: the first failure (-x) comes soonest
         json.dump({line: names for line, names in tests.items() if names}, stream)
+    with open(out + ".fastest", "w") as stream:  # mutmut's baseline run: one quick test that passes
+        stream.write(min(durations, key=durations.__getitem__))
 
 
 def child(args: list[str]) -> None:
@@ -145,10 +162,17 @@ def serve(path: str) -> None:
             if pid == 0:
                 server.close()
                 child(args)
+            deadline = time.monotonic() + float(os.environ.get("MUTATION_MUTANT_TIMEOUT", "300"))
             while True:
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done:
                     conn.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+                    break
+                if time.monotonic() > deadline:  # a mutant that makes the killers hang: counted as a timeout
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    log_timeout()
+                    conn.sendall(b"124\n")
                     break
                 if select.select([conn], [], [], 0.1)[0] and not conn.recv(1):  # the client went away
                     os.kill(pid, signal.SIGKILL)

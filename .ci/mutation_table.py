@@ -26,17 +26,27 @@ def equivalents() -> dict[tuple[str, int, int], str]:
         return {(module, int(line), int(index)): reason for module, line, index, reason in rows}
 
 
-def mutants(module: str) -> tuple[list[tuple], dict[int, str]]:
+def mutants(module: str) -> tuple[list[tuple], dict[int, set[str]]]:
     tree = ROOT / ".mutation-trees" / module.replace("/", "_")
     if not (tree / ".mutmut-cache").exists():
         return [], {}
     with sqlite3.connect(tree / ".mutmut-cache") as db:
         rows = db.execute(QUERY, (module,)).fetchall()
-    kinds: dict[int, str] = {}
+    kinds: dict[int, set[str]] = {}
     log = tree / ".mutmut-kills.jsonl"
     for record in map(json.loads, log.read_text().splitlines() if log.exists() else []):
-        kinds[record["line"]] = kinds.get(record["line"], "") + record["kind"][0]
+        kinds.setdefault(record["line"], set()).add(record["kind"])
     return rows, kinds
+
+
+def mutated_line(module: str, line: int, index: int, text: str) -> str:
+    """The mutant's version of ``line``, recomputed by mutmut's own mutator (without its cache)."""
+    from mutmut import Context, RelativeMutationID, mutate
+
+    source = (ROOT / module).read_text()
+    context = Context(source=source, mutation_id=RelativeMutationID(text, index, line - 1), filename=module)
+    mutated = mutate(context)[0].split("\n")
+    return mutated[line - 1].strip() if len(mutated) == len(source.split("\n")) else "(line removed)"
 
 
 def row(module: str, equivalent: dict) -> str:
@@ -44,12 +54,15 @@ def row(module: str, equivalent: dict) -> str:
     status = [r[3] for r in rows]
     eq = sum(r[3] != "ok_killed" and (module, r[1], r[2]) in equivalent for r in rows)
     killed = status.count("ok_killed") + status.count("ok_suspicious")
-    crash_lines = {line for line, kind in kinds.items() if "c" not in kind}
+    crash_lines = {line for line, kind in kinds.items() if kind <= {"crash", "timeout"} and "crash" in kind}
+    timeout_lines = {line for line, kind in kinds.items() if kind == {"timeout"}}  # stopped by mutation_kill.py
     by_crash = sum(r[3].startswith("ok_") and r[1] in crash_lines for r in rows)
+    timed_out = sum(r[3].startswith("ok_") and r[1] in timeout_lines for r in rows)
+    killed -= timed_out
     survived = status.count("bad_survived") - eq
     tested = len(rows) - status.count("untested") - eq
     share = f"{100 * killed / tested:.1f}%" if tested else "-"
-    cells = [len(rows), killed, killed - by_crash, by_crash, survived, status.count("bad_timeout")]
+    cells = [len(rows), killed, killed - by_crash, by_crash, survived, status.count("bad_timeout") + timed_out]
     cells += [status.count("untested"), eq, share]
     return f"| {module} | " + " | ".join(map(str, cells)) + " |"
 
@@ -61,6 +74,7 @@ def main(args: list[str]) -> None:
             for mid, line, index, status, text in sorted(mutants(module)[0], key=lambda r: r[1]):
                 if status not in ("ok_killed", "ok_suspicious") and (module, line, index) not in equivalent:
                     print(f"{module}:{line} id={mid} index={index} {status}: {text.strip()}")
+                    print(f"    -> {mutated_line(module, line, index, text)}")
         return
     print("| module | generated | killed | by check | by crash | survived | timeout | untested | equivalent |", end="")
     print(" killed / tested non-equivalent |")

@@ -121,3 +121,82 @@ def test_grid_rejects_non_numbers():
         Grid("0.1")
     with pytest.raises(ValueError, match="bits must be an integer >= 1"):
         Grid.symmetric(0)
+
+
+# ---- found by mutation testing (.ci/mutation simulate/grid.py): asymmetric, half-bounded and
+# ---- b > 2 grids at a spacing that is not a power of 2, the on-lattice tolerance both ways, and
+# ---- the exact error messages.
+D = 0.3  # generic spacing
+
+
+def test_asymmetric_bounded_grid_is_anchored_at_lo():
+    # hi - lo = 7 D, while hi + lo is no multiple of D
+    grid = Grid(D, lo=0.1, hi=2.2)
+    np.testing.assert_allclose(grid.points(), 0.1 + D * np.arange(8), rtol=0, atol=1e-12)
+    assert grid.contains(grid.points()).all()
+    exact = Grid(0.75, lo=-1.5, hi=3.75)  # 0.75 k and 0.75 k / 0.75 are exact in float64
+    assert exact.contains(exact.points(), rtol=0.0).all()  # exact lattice points need no tolerance
+    assert not grid.contains(np.array([0.1 - D, 2.2 + D, 0.25, 0.0])).any()
+    with pytest.raises(ValueError, match=r"^hi - lo must be a multiple of delta=0\.3, got hi - lo=1\.9$"):
+        Grid(D, lo=0.1, hi=2.0)  # hi - lo = 6.33 D although hi + lo = 7 D
+
+
+def test_symmetric_grid_levels_beyond_two_bits():
+    grid = Grid.symmetric(3, D)
+    np.testing.assert_allclose(grid.points(), (np.arange(8) - 3.5) * D, rtol=0, atol=1e-12)
+    assert Grid.symmetric(3) == Grid.symmetric(3, 1.0)  # the documented default spacing
+    assert Grid.symmetric(53, D).is_bounded
+    with pytest.raises(ValueError, match=r"^bits must be an integer >= 1 and <= 53, got 54$"):
+        Grid.symmetric(54, D)
+    with pytest.raises(ValueError, match=r"^delta must be > 0, got -0\.3$"):
+        Grid.symmetric(2, -D)
+
+
+@pytest.mark.parametrize(
+    ("grid", "x", "nearest", "projected"),
+    [
+        (Grid(D, lo=0.1), [-5.0, 0.26, 1.0, 9.05], [0.1, 0.4, 1.0, 9.1], [0.1, 0.26, 1.0, 9.05]),
+        (Grid(D, hi=2.2), [9.0, 2.0, -0.5], [2.2, 1.9, -0.5], [2.2, 2.0, -0.5]),
+    ],
+)
+def test_half_bounded_grids_saturate_at_their_one_end(grid, x, nearest, projected):
+    x = np.array(x)
+    assert not grid.is_bounded
+    np.testing.assert_allclose(grid.nearest(x), nearest, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(grid.stochastic(x[:1], np.random.default_rng(1)), nearest[:1], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(grid.project(x), projected)
+    assert grid.contains(np.array(nearest)).all()
+    with pytest.raises(ValueError, match=r"^points\(\) needs a bounded grid: set both lo and hi$"):
+        grid.points()
+
+
+def test_lattice_tolerance_is_on_grid_rtol_both_ways():
+    # relative to max(1, steps): 0.5e-9 is on the lattice, 1.5e-9 is not, near 1 step and at 1000
+    for steps in (1, 1000):
+        Grid(0.7, lo=0.0, hi=0.7 * steps * (1 + 0.5e-9))
+        with pytest.raises(ValueError, match="multiple of delta"):
+            Grid(0.7, lo=0.0, hi=0.7 * steps * (1 + 1.5e-9))
+    grid = Grid(D, lo=0.1)
+    assert grid.contains(np.array([0.1 + D * (1 + 0.5e-9)])).all()
+    assert not grid.contains(np.array([0.1 + D * (1 + 1.5e-9)])).any()
+    # the largest exact lattice index is 2**53 steps, and 0.75 * 2**53 / 0.75 is exactly 2**53
+    Grid(0.75, lo=0.0, hi=0.75 * 2.0**53)
+    with pytest.raises(ValueError, match=r"^\(hi - lo\) / delta must be at most 2\*\*53 grid steps"):
+        Grid(0.75, lo=0.0, hi=0.75 * 2.0**54)
+
+
+def test_grid_is_an_immutable_value_with_float_fields():
+    import dataclasses
+
+    grid = Grid(3, lo=1, hi=7)
+    assert [type(v) for v in (grid.delta, grid.lo, grid.hi)] == [float, float, float]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        grid.delta = 0.5
+    with pytest.raises(TypeError, match=r"^lo must be a real number, got str$"):
+        Grid(D, lo="0")
+    with pytest.raises(ValueError, match=r"^grid bounds must satisfy lo < hi, got lo=1\.0, hi=0\.0$"):
+        Grid(D, lo=1.0, hi=0.0)
+    with pytest.raises(TypeError, match=r"^rng must be a numpy.random.Generator, got NoneType$"):
+        grid.stochastic(np.zeros(2), None)
+    with pytest.raises(ValueError, match=r"^Grid.points\(\) would allocate .* use a larger delta$"):
+        Grid(1e-12, lo=0.0, hi=1.0).points()

@@ -194,3 +194,71 @@ def test_domain_and_schedule_and_method_validation():
         method_by_name("adam", Grid(0.1))
     with pytest.raises(ValueError, match="quantizer must be one of"):
         BinaryConnect(Grid(0.1), quantizer="random")
+
+
+# ---- found by mutation testing (.ci/mutation simulate/methods.py)
+@pytest.mark.parametrize("name", ["sgd", "r", "sr", "bc"])
+def test_step_without_a_workspace_is_the_step_with_one(name):
+    """The runner always passes scratch; a bare ``step`` call allocates its own and moves the same."""
+    from qnets.simulate import method_by_name
+    from qnets.simulate.methods import Workspace
+
+    grid = Grid(0.3)
+    method = method_by_name(name, grid)
+    problem = Quadratic(np.array([0.7, 2.3]), w_star=np.array([0.41, -0.77]), noise=GaussianNoise(1.3))
+    box = Box.around(problem.w_star, 2.1, grid)
+    start = np.tile(grid.nearest(np.array([1.2, 0.9])), (5, 1))
+    moved = []
+    for workspace in (None, Workspace.for_shape(start.shape)):
+        state = {key: start.copy() for key in method.state_names}
+        rng = np.random.default_rng(11)
+        method.start(state, rng)
+        for _ in range(3):
+            method.step(state, 0.37, problem, rng, box, workspace)
+        moved.append(state)
+    for key in method.state_names:
+        np.testing.assert_array_equal(moved[0][key], moved[1][key])
+        assert not np.array_equal(moved[0][key], start)
+
+
+def test_methods_are_named_hashable_immutable_values():
+    import dataclasses
+
+    from qnets.simulate import method_by_name
+    from qnets.simulate.methods import Method, _Quantized
+
+    grid = Grid(0.3)
+    for name, cls in [("sgd", SGD), ("r", Rounding), ("sr", StochasticRounding), ("bc", BinaryConnect)]:
+        method = method_by_name(name, grid)
+        assert type(method) is cls and method.name == name
+    for method in (Rounding(grid), StochasticRounding(grid), BinaryConnect(grid)):
+        assert hash(method) == hash(type(method)(Grid(0.3)))  # equal values, equal hashes
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            method.grid = Grid(0.5)
+    with pytest.raises(TypeError, match="abstract"):
+        Method()
+
+    class NoRounding(_Quantized):
+        name = "none"
+
+    with pytest.raises(TypeError, match="abstract"):
+        NoRounding(grid)
+
+
+def test_deterministic_binaryconnect_deploys_the_nearest_grid_point():
+    grid = Grid(0.3)
+    method = BinaryConnect(grid, quantizer="deterministic")
+    real = np.array([[0.14, 0.16, -0.44, 1.04]])
+    state = {"real": real.copy(), "deployed": real.copy()}
+    method.start(state, np.random.default_rng(0))
+    np.testing.assert_allclose(state["deployed"], [[0.0, 0.3, -0.3, 0.9]], rtol=0, atol=1e-12)
+
+
+def test_quantized_methods_reject_bad_input_with_exact_messages():
+    problem = Quadratic(np.array([0.7, 2.3]))
+    grid = Grid(0.3)
+    box = Box.around(problem.w_star, 0.9, grid)
+    with pytest.raises(TypeError, match=r"^grid must be a Grid, got float$"):
+        StochasticRounding(0.3).validate(problem, box, np.zeros(2))
+    with pytest.raises(ValueError, match=r"^w0 must lie on the grid \(delta=0\.3\) for sr$"):
+        StochasticRounding(grid).validate(problem, box, np.array([0.1, 0.0]))
