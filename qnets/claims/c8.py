@@ -47,10 +47,11 @@ def moved_chains(name: str, sizes: Sizes, seed: int) -> tuple[int, dict]:
     """Chains of R on instance ``name`` that move after the first step with ``a_t sup|g| < Delta/2``
     (``sup|g| = max_k h_k m_k + sup|xi|`` over the box of radius 1), and the run's parameters."""
     curvatures, width, delta = INSTANCES[name]
-    problem = Quadratic(np.array(curvatures), noise=UniformNoise(width))
+    noise = UniformNoise(width)
+    problem = Quadratic(np.array(curvatures), noise=noise)
     grid = Grid(delta)
     box = Box.around(problem.w_star, 1.0, grid)
-    sup_g = float(np.max(np.abs(problem.H) * box.max_abs_offset(problem.w_star))) + problem.noise.sup_abs
+    sup_g = float(np.max(np.abs(problem.H) * box.max_abs_offset(problem.w_star))) + noise.sup_abs
     stall_step = int(np.ceil(2 * sup_g / (grid.delta * problem.mu)))  # first t with a_t sup|g| < Delta/2
     steps = stall_step + sizes.extra_steps
     result = run(

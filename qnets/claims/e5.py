@@ -79,8 +79,8 @@ def generic_parts() -> tuple[dict[str, bool], str]:
     which no grid point beats ``q0``; the best point and its gap must equal
     ``best_quantized_point``'s."""
     problem, grid, hessian = generic_instance()
-    eigenvalues, w_star, delta = GENERIC
-    w_star = np.array(w_star)
+    eigenvalues, w_star_entries, delta = GENERIC
+    w_star = np.array(w_star_entries)
 
     def gaps(points: np.ndarray) -> np.ndarray:
         z = points - w_star
