@@ -82,7 +82,7 @@ def draw(data: Data, p: dict) -> Figure:
     axes[2].set_yscale("log")
     axes[2].set_xlabel("step (step size quartered every quarter)")
     axes[2].set_ylabel("deployed weights flipped per step")
-    axes[2].set_title("Binary grid: flip rates under a decaying step")
+    axes[2].set_title("Binary: flip rates, decaying step")
     axes[2].legend(fontsize="small")
     return figure
 

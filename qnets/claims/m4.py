@@ -77,7 +77,7 @@ def _mass_estimate(problem, weights: np.ndarray) -> Estimate:
 
 #: SGD's temperature: steps from ``w*`` and chains per chain of ``Sizes.chains``.
 SGD_STEPS = 400
-SGD_CHAINS_PER_CHAIN = 20
+SGD_CHAINS_PER_CHAIN = 10
 #: SR's temperature: the 1-D quadratic (curvature, noise, grid spacing, box radius).
 SR_CURVATURE, SR_SIGMA, SR_DELTA, SR_RADIUS = 0.35, 0.85, 0.15, 2.4
 #: First-order coefficient of ``T_exact / T_SR - 1`` in ``eps = h Delta / sigma``.

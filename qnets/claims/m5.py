@@ -13,9 +13,9 @@ stationary for ``T_a`` (no O(a) allowance is needed, and adding the computed
 ``TV(pi_a, pi_0)`` would hide a wrong generator).  Chains are drawn from ``pi_0`` and run by
 the simulator for four relaxation times at ``a = 0.05``; if ``pi_0`` is the chain's law their
 histogram is an i.i.d. sample of it, so ``||histogram - pi_0||_1`` must stay below the
-concentration threshold (tail ``TAIL/4``); a wrong ``pi_0`` relaxes away from itself.  Both
+concentration threshold (tail ``TAIL/3``); a wrong ``pi_0`` relaxes away from itself.  Both
 on the double well's grid ``0.25 Z`` and at generic constants (grid ``0.3 Z``, ``a = 0.045``;
-the minibatch variance is 3.5).
+the minibatch variance is 3.5; simulated at the smallest batch only).
 
 Blind spots: the monotonicity part compares exact laws computed by the same code at each batch.
 """
@@ -47,7 +47,9 @@ class Sizes:
 
 SIZES = SizeTable(Sizes((1, 2, 4, 8), 4000), Sizes((1, 2, 4, 8, 16), 20_000))
 #: Grid spacing and step of each instance: the double well's, and generic constants.
-INSTANCES = {"Delta = 0.25": (DOUBLE_WELL_DELTA, 0.05), "generic Delta = 0.3": (0.3, 0.045)}
+#: The generic instance is simulated at the smallest batch only (the largest one's relaxation is the slowest).
+DYADIC = "Delta = 0.25"
+INSTANCES = {DYADIC: (DOUBLE_WELL_DELTA, 0.05), "generic Delta = 0.3": (0.3, 0.045)}
 
 
 def check(sizes: Sizes = SIZES.quick, seed: int = SEED) -> Verdict:
@@ -59,8 +61,8 @@ def check(sizes: Sizes = SIZES.quick, seed: int = SEED) -> Verdict:
     O(a) allowance is needed, and adding the computed ``TV(pi_a, pi_0)`` would hide a wrong
     generator).  Chains are drawn from ``pi_0`` and run by the simulator for four relaxation
     times at ``a = 0.05``; if ``pi_0`` is the chain's law their histogram is an i.i.d. sample of
-    it, so ``||histogram - pi_0||_1`` must stay below :func:`histogram_threshold` (tail ``TAIL/4``,
-    four comparisons); a wrong ``pi_0`` relaxes away from itself.  All of it on the double well
+    it, so ``||histogram - pi_0||_1`` must stay below :func:`histogram_threshold` (tail ``TAIL/3``,
+    three comparisons); a wrong ``pi_0`` relaxes away from itself.  All of it on the double well
     (``Delta = 0.25``, ``a = 0.05``) and at generic constants (``Delta = 0.3``, ``a = 0.045``)."""
     batches, chains = sizes.batches, sizes.chains
     rng = np.random.default_rng(seed)
@@ -72,12 +74,12 @@ def check(sizes: Sizes = SIZES.quick, seed: int = SEED) -> Verdict:
             rate_matrix = generator(problem, space)
             law = stationary(rate_matrix).pi
             masses[name].append(mass_near_minimizer(problem, space.points(), law))
-            if batch in (batches[0], batches[-1]):
+            if batch == batches[0] or (batch == batches[-1] and name == DYADIC):
                 steps = math.ceil(4 * relaxation_time(rate_matrix) / lr)
                 W = space.points()[rng.choice(space.size, chains, p=law)]
                 sr_steps(problem, space, lr, W, steps, rng)
                 distance = float(np.abs(space.histogram(W) - law).sum())
-                threshold = histogram_threshold(law, chains, TAIL / (2 * len(INSTANCES)))
+                threshold = histogram_threshold(law, chains, TAIL / 3)
                 sampled.append((name, batch, lr, one_cell_step(problem, space), steps, distance, threshold))
     parts = {
         name: all(y > x for x, y in itertools.pairwise(masses[name]))

@@ -27,7 +27,15 @@ def test_m1_check_catches_simulation_noise_scaled(monkeypatch):
 
 
 def test_m1_check_catches_gaussian_kernel_using_the_variance(monkeypatch):
-    """sigma^2 for sigma in the kernel: the same at sigma = 1, seen by the generic instance."""
+    """sigma^2 for sigma in the kernel: the identical law at sigma = 1, seen by the generic
+    instance.  To save time only that instance is run: the two sigma = 1 comparisons are replaced
+    by passing placeholders (under this bug their kernel is the correct one)."""
     markov_testing.gaussian_law_uses_variance(monkeypatch)
+    original = m1.histogram_against_stationary
+
+    def generic_only(problem, *args):
+        return original(problem, *args) if problem.noise.sigma != 1 else (0.0, 1.0, 0.0)
+
+    monkeypatch.setattr(m1, "histogram_against_stationary", generic_only)
     verdict = m1.check()
     assert verdict.parts == {"double well": True, "three wells": True, "generic double well": False}

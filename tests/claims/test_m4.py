@@ -62,9 +62,10 @@ def test_m4_check_catches_generator_up_rates_scaled(monkeypatch):
     assert not verdict.holds and "SR temperature: solver = closed form" in _failing_parts(verdict)
 
 
-@pytest.mark.parametrize("factor", [0.5, 2.0])
-def test_m4_check_catches_sr_temperature_derived_wrong_by_a_factor_of_2(monkeypatch, factor):
+def test_m4_check_catches_sr_temperature_derived_wrong_by_a_factor_of_2(monkeypatch):
+    """Doubled, the derivation is 1.97x the exact temperature (which is 1.4% above it): inside
+    the 2x tightness part, outside the O(eps^2) equality."""
     result = m4.DERIVATION.result
-    monkeypatch.setattr(m4, "DERIVATION", replace(m4.DERIVATION, result=sp.Eq(result.lhs, factor * result.rhs)))
+    monkeypatch.setattr(m4, "DERIVATION", replace(m4.DERIVATION, result=sp.Eq(result.lhs, 2 * result.rhs)))
     verdict = m4.check()
-    assert not verdict.holds and "SR temperature: derived = exact to O(eps^2)" in _failing_parts(verdict)
+    assert _failing_parts(verdict) == {"SR temperature: derived = exact to O(eps^2)"}
