@@ -164,11 +164,10 @@ def run(
     problem : Problem
         The objective and its gradient noise.
     method : Method
-        SGD, R, SR or BC (:func:`~qnets.simulate.methods.method_by_name`).
+        SGD, R, SR or BC (:func:`~qnets.simulate.method_by_name`).
     schedule : callable
         ``schedule(t)``: the step size at step ``t``
-        (:func:`~qnets.simulate.schedules.constant`,
-        :func:`~qnets.simulate.schedules.inverse_time`, ...).
+        (:func:`~qnets.simulate.constant`, :func:`~qnets.simulate.inverse_time`, ...).
     steps : int
         Number of steps, >= 1.
     n_chains : int
@@ -192,7 +191,7 @@ def run(
     Returns
     -------
     RunResult
-        ``series["<observable>.<quantity>"]``: one :class:`Estimate` (mean, standard error, n)
+        ``series["<observable>.<quantity>"]``: one :class:`~qnets.simulate.Estimate` (mean, standard error, n)
         per checkpoint.  Observables: ``w`` (the iterate, for SGD, R and SR), or ``real`` (BC's
         real weights) and ``deployed`` (BC's quantized weights).  Quantities: ``gap``
         (``F(w_t) - F*``), ``avg_gap`` (``F`` at the running average of the iterates, minus
