@@ -81,18 +81,20 @@ def draw(data: Data, p: dict) -> Figure:
     # contour levels for every panel, so that the panels can be compared
     norm = PowerNorm(0.5, vmin=0.0, vmax=max(float(data[heat].max()) for pair in panels for heat, _, _ in pair))
     levels = _shared_levels(max(float(data[contour].max()) for pair in panels for _, contour, _ in pair))
-    image = None
+    images = []
     for i, a in enumerate(rates):
         for row, (heat, contour, label) in enumerate(panels[i]):
             ax = axes[row * len(rates) + i]
-            image = ax.imshow(data[heat].T, origin="lower", extent=extent, cmap="viridis", norm=norm)
+            images.append(ax.imshow(data[heat].T, origin="lower", extent=extent, cmap="viridis", norm=norm))
             lines = ax.contour(axis, axis, data[contour].T, levels=levels, colors="white", linewidths=0.7)
             ax.clabel(lines, fmt="%.2g", fontsize=6)
             ax.plot(*data["w_star"], marker="*", color="red", ms=9, ls="none")
             ax.set_title(f"{label}, a = {a}")
             ax.set_xlabel(r"$w_1$")
             ax.set_ylabel(r"$w_2$")
-    figure.colorbar(image, ax=list(axes), label="probability per cell (one scale, square-root)", shrink=0.6, pad=0.02)
+    figure.colorbar(
+        images[0], ax=list(axes), label="probability per cell (one scale, square-root)", shrink=0.6, pad=0.02
+    )
     return figure
 
 

@@ -40,7 +40,30 @@ ON_GRID_RTOL = 1e-9
 
 
 def hard_sigmoid(x: np.ndarray) -> np.ndarray:
-    """BinaryConnect's hard sigmoid ``clip((x + 1) / 2, 0, 1)``: P(binarised x = +1)."""
+    """BinaryConnect's hard sigmoid ``clip((x + 1) / 2, 0, 1)``: P(binarised x = +1).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Real weights (any shape; anything ``numpy.asarray`` converts to floats).
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, of the shape of ``x``, in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` cannot be converted to floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qnets.simulate import hard_sigmoid
+    >>> hard_sigmoid(np.array([-2.0, 0.0, 0.5])).tolist()
+    [0.0, 0.5, 0.75]
+    """
     return np.clip((np.asarray(x, dtype=float) + 1.0) / 2.0, 0.0, 1.0)
 
 

@@ -226,6 +226,14 @@ def method_by_name(name: str, grid: Grid | None = None, quantizer: str = "stocha
     ------
     InputError
         For an unknown name or a quantized method without a grid.
+
+    Examples
+    --------
+    >>> from qnets.simulate import Grid, method_by_name
+    >>> type(method_by_name("sr", Grid(0.1))).__name__
+    'StochasticRounding'
+    >>> type(method_by_name("sgd")).__name__
+    'SGD'
     """
     name = str(name).lower()
     _validate.choice("method", name, {"sgd": None, "r": None, "sr": None, "bc": None})

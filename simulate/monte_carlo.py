@@ -61,7 +61,31 @@ SCHEDULE_CHUNK = 4096
 
 
 def log_checkpoints(steps: int, count: int = 25) -> np.ndarray:
-    """About ``count`` log-spaced step counts in ``[1, steps]``, always including ``steps``."""
+    """About ``count`` log-spaced step counts in ``[1, steps]``, always including ``steps``.
+
+    Parameters
+    ----------
+    steps : int
+        The last step, >= 1.
+    count : int
+        How many log-spaced points to round (duplicates after rounding are dropped), >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted distinct integers from 1 to ``steps``.
+
+    Raises
+    ------
+    InputError
+        If ``steps`` or ``count`` is not an integer >= 1.
+
+    Examples
+    --------
+    >>> from qnets.simulate import log_checkpoints
+    >>> log_checkpoints(1000, 5).tolist()
+    [1, 6, 32, 178, 1000]
+    """
     steps = _validate.integer("steps", steps, 1)
     count = _validate.integer("count", count, 1)
     return np.unique(np.rint(np.geomspace(1, steps, count)).astype(np.int64))
@@ -132,10 +156,67 @@ def run(
 ) -> RunResult:
     """Run ``n_chains`` independent chains of ``method`` for ``steps`` steps from ``w0``.
 
-    ``w0`` defaults to the box corner ``domain.lo`` (a grid point for aligned boxes);
-    ``checkpoints`` defaults to :func:`log_checkpoints`.  ``backend`` runs the blocks of a long run
-    (None: in this process); ``engine`` is ``numpy``, ``compiled`` or ``auto`` (None:
-    ``$QNETS_ENGINE``, else ``numpy``; see the module doc).
+    Each chain takes ``w_{t+1} = method(w_t, a_t, g_t)`` with ``a_t = schedule(t)`` and a
+    stochastic gradient ``g_t`` of ``problem`` drawn from the generator seeded with ``seed``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The objective and its gradient noise.
+    method : Method
+        SGD, R, SR or BC (:func:`~qnets.simulate.method_by_name`).
+    schedule : callable
+        ``schedule(t)``: the step size at step ``t``
+        (:func:`~qnets.simulate.constant`, :func:`~qnets.simulate.inverse_time`, ...).
+    steps : int
+        Number of steps, >= 1.
+    n_chains : int
+        Number of independent chains, >= 1.
+    seed : int
+        Root seed, >= 0; a run is a function of its arguments.
+    domain : Box
+        The box the problem is defined on (iterates are projected onto it).
+    w0 : numpy.ndarray, optional
+        Start, of length ``problem.d``; default the box corner ``domain.lo`` (a grid point for
+        aligned boxes).
+    checkpoints : sequence of int, optional
+        Steps at which the estimates are taken; default :func:`log_checkpoints` of ``steps``.
+    keep_trajectory : bool
+        Also keep every chain's weights at the checkpoints (``RunResult.trajectory``).
+    backend : qnets.parallel.Backend, optional
+        Runs the chain blocks of a long run (None: in this process).
+    engine : str, optional
+        ``numpy``, ``compiled`` or ``auto`` (None: ``$QNETS_ENGINE``, else ``numpy``).
+
+    Returns
+    -------
+    RunResult
+        ``series["<observable>.<quantity>"]``: one :class:`~qnets.simulate.Estimate` (mean, standard error, n)
+        per checkpoint.  Observables: ``w`` (the iterate, for SGD, R and SR), or ``real`` (BC's
+        real weights) and ``deployed`` (BC's quantized weights).  Quantities: ``gap``
+        (``F(w_t) - F*``), ``avg_gap`` (``F`` at the running average of the iterates, minus
+        ``F*``) and ``dist2`` (``||w_t - w*||^2``).  ``final(key)`` is the estimate at the last
+        checkpoint; ``final_weights`` the chains' last weights per observable.
+
+    Raises
+    ------
+    InputError
+        For a size, seed, start or engine out of range (the message names the parameter), or a
+        problem that does not fit ``domain``.
+    InputTypeError
+        If ``problem``, ``method`` or ``schedule`` has the wrong type.
+
+    Examples
+    --------
+    >>> from qnets.simulate import StochasticRounding, inverse_time, run
+    >>> from qnets.simulate.scenarios import quadratic_setup
+    >>> problem, grid, box = quadratic_setup(2, 0.1, 0.5)
+    >>> result = run(problem, StochasticRounding(grid), inverse_time(problem.mu), 100, 50, 0, box)
+    >>> sorted(result.series)
+    ['w.avg_gap', 'w.dist2', 'w.gap']
+    >>> estimate = result.final("w.gap")
+    >>> estimate.n, bool(estimate.mean >= 0)
+    (50, True)
     """
     if not isinstance(problem, Problem):
         raise InputTypeError(f"problem must be a Problem, got {type(problem).__name__}")

@@ -85,22 +85,115 @@ Schedule = Constant | InverseTime | InverseSqrt | Annealed
 
 
 def constant(a: float) -> Constant:
-    """``a_t = a``."""
+    """``a_t = a``.
+
+    Parameters
+    ----------
+    a : float
+        The step size, finite and > 0.
+
+    Returns
+    -------
+    Schedule
+        Callable as ``schedule(t)`` for steps ``t = 0, 1, ...``.
+
+    Raises
+    ------
+    InputError
+        If ``a`` is not finite and > 0.
+
+    Examples
+    --------
+    >>> from qnets.simulate import constant
+    >>> constant(0.1)(7)
+    0.1
+    """
     return Constant(a)
 
 
 def inverse_time(mu: float) -> InverseTime:
-    """``a_t = 1 / (mu (t + 1))``."""
+    """``a_t = 1 / (mu (t + 1))`` (the step of claim C3 for a ``mu``-strongly convex objective).
+
+    Parameters
+    ----------
+    mu : float
+        The strong-convexity constant, finite and > 0.
+
+    Returns
+    -------
+    Schedule
+        Callable as ``schedule(t)`` for steps ``t = 0, 1, ...``.
+
+    Raises
+    ------
+    InputError
+        If ``mu`` is not finite and > 0.
+
+    Examples
+    --------
+    >>> from qnets.simulate import inverse_time
+    >>> inverse_time(2.0)(1)
+    0.25
+    """
     return InverseTime(mu)
 
 
 def inverse_sqrt(c: float) -> InverseSqrt:
-    """``a_t = c / sqrt(t + 1)``."""
+    """``a_t = c / sqrt(t + 1)`` (the step of claims C4 and C5).
+
+    Parameters
+    ----------
+    c : float
+        The scale, finite and > 0.
+
+    Returns
+    -------
+    Schedule
+        Callable as ``schedule(t)`` for steps ``t = 0, 1, ...``.
+
+    Raises
+    ------
+    InputError
+        If ``c`` is not finite and > 0.
+
+    Examples
+    --------
+    >>> from qnets.simulate import inverse_sqrt
+    >>> inverse_sqrt(0.5)(3)
+    0.25
+    """
     return InverseSqrt(c)
 
 
 def annealed(start: float, end: float, steps: int) -> Annealed:
-    """Geometric decay from ``start`` to ``end`` over ``steps`` steps, then constant."""
+    """Geometric decay from ``start`` to ``end`` over ``steps`` steps, then constant.
+
+    Parameters
+    ----------
+    start : float
+        The first step size, finite and > 0.
+    end : float
+        The last step size, finite, > 0 and <= ``start``.
+    steps : int
+        Steps of the decay, >= 1.
+
+    Returns
+    -------
+    Schedule
+        Callable as ``schedule(t)`` for steps ``t = 0, 1, ...``.
+
+    Raises
+    ------
+    InputError
+        If a value is out of its range (``end`` above ``start``, a step size not > 0).
+
+    Examples
+    --------
+    >>> from qnets.simulate import annealed
+    >>> schedule = annealed(0.5, 0.05, 3)
+    >>> [round(schedule(t), 4) for t in range(5)]
+    [0.5, 0.2321, 0.1077, 0.05, 0.05]
+    """
     return Annealed(start, end, steps)
 
 
@@ -129,6 +222,12 @@ def schedule_by_name(name: str, value: float) -> Schedule:
     ------
     InputError
         For an unknown name or a value that is not finite and positive.
+
+    Examples
+    --------
+    >>> from qnets.simulate import schedule_by_name
+    >>> schedule_by_name("inverse-sqrt", 0.5)(3)
+    0.25
     """
     factory = _validate.choice("schedule", str(name).replace("-", "_"), SCHEDULES)
     return factory(value)

@@ -1,6 +1,7 @@
 """Figures, cache and the reproduction report: structure, interrupt safety, failure reporting."""
 
 import dataclasses
+import functools
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -46,6 +47,7 @@ def fake_verdict(claim_id, holds=True):
     return Verdict(claim_id, holds, 0.5, 1.0, 0.01, "fake check", {"n": 1})
 
 
+@functools.cache  # one tiny computation per figure, shared with test_figure_legends in this process
 def drawn(name):
     spec = tiny(FIGURES[name])
     params = spec.parameters(True)

@@ -56,7 +56,7 @@ def sizes_dict(sizes: Any) -> dict:
 class Claim:
     """A claim of ``claims.md``.
 
-    ``check(sizes, seed)`` returns its :class:`Verdict`; ``bound`` is the derived bound (or, for
+    ``check(sizes, seed)`` returns its :class:`~qnets.claims.verdict.Verdict`; ``bound`` is the derived bound (or, for
     a distributional claim, the derivation) that the check compares with, passed to it as its
     default; ``figures`` names the figures that show the claim (:mod:`qnets.figures.registry`);
     ``notes`` is the ``paper_notes/`` file whose section headed by the claim id records it.

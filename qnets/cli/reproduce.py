@@ -14,7 +14,7 @@ HELP = HELPS["reproduce"]
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``reproduce`` and its options to ``commands``."""
     reproduce = commands.add_parser("reproduce", help=HELP, description=HELP)
-    add_run_options(reproduce, "about a minute on 2 cores", "about 10 minutes on 2 cores (18 CPU-minutes)")
+    add_run_options(reproduce, "about a minute on 2 cores", "about 9 minutes on 2 cores (18 CPU-minutes)")
     add_seed_option(reproduce, "the checks and figures")
     add_parallel_options(reproduce)
     add_memory_option(reproduce)

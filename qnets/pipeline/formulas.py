@@ -1,7 +1,7 @@
 """A claim's bound as MathML for the HTML report: no JavaScript, no network.
 
-The bound's expression (a sympy object: :attr:`Bound.expr <qnets.theory.bound.Bound.expr>` or
-:attr:`Derivation.result <qnets.theory.markov.Derivation.result>`) goes through sympy's
+The bound's expression (a sympy object: the ``expr`` of a :class:`~qnets.theory.bound.Bound` or the ``result`` of a
+:class:`~qnets.theory.markov.Derivation`) goes through sympy's
 presentation MathML printer.  The bounded quantity of a :class:`~qnets.theory.bound.Bound` is
 LaTeX text (``\\mathbb{E}[F(\\bar w_T)] - F^*``); :func:`latex_mathml` translates the small subset
 of LaTeX those quantities use and rejects anything else, so a new quantity cannot render wrongly
