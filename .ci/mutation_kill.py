@@ -4,7 +4,7 @@
 qnets) and then, per request, forks a child that imports qnets afresh from the (mutated) source
 (from the tree $MUTATION_TREE if set) and runs pytest. ``python .ci/mutation_kill.py ARGS...``
 sends pytest's ARGS to the server at $MUTATION_SOCKET (or runs pytest itself without one) and
-exits with pytest's status, so mutmut sees 0 as "survived". A request is killed when its client
+exits with 0 if pytest passed, else 1 (mutmut 2 counts only status 1 as a kill). A request is killed when its client
 goes away (mutmut's timeout) or after $MUTATION_MUTANT_TIMEOUT seconds (default 300; logged as a
 timeout, and reported to mutmut as a kill, status 124). ``python .ci/mutation_kill.py map MODULE
 OUT ARGS...`` writes which tests execute each line of MODULE (mutmut_config.py runs only those).
@@ -37,6 +37,12 @@ class FirstFailure:
         self.nodeid: str | None = None
         self.message = ""
 
+    @classmethod
+    def of(cls, nodeid: str, message: str) -> FirstFailure:
+        failure = cls()
+        failure.nodeid, failure.message = nodeid, message
+        return failure
+
     def pytest_runtest_logreport(self, report) -> None:
         if report.failed and self.nodeid is None:
             crash = getattr(report.longrepr, "reprcrash", None)
@@ -63,9 +69,7 @@ def log_kill(failure: FirstFailure, kind: str | None = None) -> None:
 
 
 def log_timeout() -> None:
-    failure = FirstFailure()
-    failure.nodeid, failure.message = "(timeout)", "timeout"
-    log_kill(failure, kind="timeout")
+    log_kill(FirstFailure.of("(timeout)", "timeout"), kind="timeout")
 
 
 def import_from_tree(tree: str) -> None:
@@ -92,6 +96,9 @@ def run_pytest(args: list[str]) -> int:
     code = int(pytest.main(args, plugins=[failure]))
     if code == 1:
         log_kill(failure)
+    elif code != 0:  # the mutant broke collection (status 2 or 4) or left no test to run (5)
+        failure.nodeid, failure.message = failure.nodeid or "(collection)", f"pytest status {code}"
+        log_kill(failure, kind="crash")
     return code
 
 
@@ -139,7 +146,8 @@ def child(args: list[str]) -> None:
         if os.environ.get("MUTATION_TREE"):
             import_from_tree(os.environ["MUTATION_TREE"])
         code = run_pytest(args)
-    except BaseException:
+    except BaseException as error:
+        log_kill(FirstFailure.of("(runner)", repr(error)), kind="crash")
         code = 3
     os._exit(code)
 
@@ -151,6 +159,14 @@ def serve(path: str) -> None:
     for name in ("matplotlib.pyplot", "sklearn.datasets", "mnist1d.data", "hypothesis", "pytest", "xdist"):
         __import__(name)
     assert not [name for name in sys.modules if name.startswith("qnets")], "the server must not import qnets"
+    children: list[int] = []
+
+    def stop(signum, frame) -> None:  # .ci/mutation ends: take the running child along
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
@@ -160,8 +176,10 @@ def serve(path: str) -> None:
             args = json.loads(conn.makefile().readline())
             pid = os.fork()
             if pid == 0:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 server.close()
                 child(args)
+            children[:] = [pid]
             deadline = time.monotonic() + float(os.environ.get("MUTATION_MUTANT_TIMEOUT", "300"))
             while True:
                 done, status = os.waitpid(pid, os.WNOHANG)
@@ -183,6 +201,8 @@ def serve(path: str) -> None:
 def request(args: list[str]) -> int:
     path = os.environ.get("MUTATION_SOCKET")
     if not path:
+        if os.environ.get("MUTATION_TREE"):
+            import_from_tree(os.environ["MUTATION_TREE"])
         return run_pytest(args)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(path)
@@ -197,5 +217,5 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["map"]:
         test_map(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
-        code = request(sys.argv[1:])
-        sys.exit(1 if code < 0 else min(code, 255))
+        # mutmut 2 counts only status 1 as a kill (a collection error, 2, would "survive")
+        sys.exit(0 if request(sys.argv[1:]) == 0 else 1)
