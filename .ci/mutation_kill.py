@@ -17,6 +17,7 @@ mismatches), ``crash`` when it is any other exception (the mutant broke the code
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import json
@@ -163,7 +164,8 @@ def serve(path: str) -> None:
 
     def stop(signum, frame) -> None:  # .ci/mutation ends: take the running child along
         for pid in children:
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
