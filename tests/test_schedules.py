@@ -36,6 +36,12 @@ def test_schedule_values_names_and_immutability(schedule, name, expected):
         assert schedule_by_name(name.replace("_", "-"), getattr(schedule, field)) == schedule
 
 
+def test_integer_parameters_are_stored_as_floats():
+    for schedule in (constant(3), inverse_time(2), inverse_sqrt(5), annealed(4, 1, 3)):
+        values = [getattr(schedule, field.name) for field in dataclasses.fields(schedule)]
+        assert [type(value) for value in values[:2]] == [float] * min(2, len(values))
+
+
 def test_annealed_reaches_end_at_steps_and_stays():
     schedule = annealed(0.9, 0.05, 8)
     assert math.isclose(schedule(8), 0.05, rel_tol=1e-14) and schedule(9) == schedule(8) == schedule(100)
