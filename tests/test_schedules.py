@@ -46,6 +46,7 @@ def test_annealed_reaches_end_at_steps_and_stays():
     schedule = annealed(0.9, 0.05, 8)
     assert math.isclose(schedule(8), 0.05, rel_tol=1e-14) and schedule(9) == schedule(8) == schedule(100)
     assert type(schedule.steps) is int
+    assert type(annealed(0.9, 0.05, np.int64(8)).steps) is int  # a numpy integer is stored as int
 
 
 @pytest.mark.parametrize(
