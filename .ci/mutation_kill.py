@@ -4,7 +4,7 @@
 qnets) and then, per request, forks a child that imports qnets afresh from the (mutated) source
 (from the tree $MUTATION_TREE if set) and runs pytest. ``python .ci/mutation_kill.py ARGS...``
 sends pytest's ARGS to the server at $MUTATION_SOCKET (or runs pytest itself without one) and
-exits with pytest's status, so mutmut sees 0 as "survived". A request is killed when its client
+exits with 0 if pytest passed, else 1 (mutmut 2 counts only status 1 as a kill). A request is killed when its client
 goes away (mutmut's timeout) or after $MUTATION_MUTANT_TIMEOUT seconds (default 300; logged as a
 timeout, and reported to mutmut as a kill, status 124). ``python .ci/mutation_kill.py map MODULE
 OUT ARGS...`` writes which tests execute each line of MODULE (mutmut_config.py runs only those).
@@ -17,10 +17,12 @@ mismatches), ``crash`` when it is any other exception (the mutant broke the code
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -36,6 +38,12 @@ class FirstFailure:
     def __init__(self) -> None:
         self.nodeid: str | None = None
         self.message = ""
+
+    @classmethod
+    def of(cls, nodeid: str, message: str) -> FirstFailure:
+        failure = cls()
+        failure.nodeid, failure.message = nodeid, message
+        return failure
 
     def pytest_runtest_logreport(self, report) -> None:
         if report.failed and self.nodeid is None:
@@ -63,9 +71,7 @@ def log_kill(failure: FirstFailure, kind: str | None = None) -> None:
 
 
 def log_timeout() -> None:
-    failure = FirstFailure()
-    failure.nodeid, failure.message = "(timeout)", "timeout"
-    log_kill(failure, kind="timeout")
+    log_kill(FirstFailure.of("(timeout)", "timeout"), kind="timeout")
 
 
 def import_from_tree(tree: str) -> None:
@@ -92,6 +98,9 @@ def run_pytest(args: list[str]) -> int:
     code = int(pytest.main(args, plugins=[failure]))
     if code == 1:
         log_kill(failure)
+    elif code != 0:  # the mutant broke collection (status 2 or 4) or left no test to run (5)
+        failure.nodeid, failure.message = failure.nodeid or "(collection)", f"pytest status {code}"
+        log_kill(failure, kind="crash")
     return code
 
 
@@ -103,6 +112,7 @@ def test_map(module: str, out: str, args: list[str]) -> None:
     cov = coverage.Coverage(data_file=None, include=[os.path.abspath(module)])
 
     durations: dict[str, float] = {}
+    passed: set[str] = set()
 
     class Contexts:
         def pytest_runtest_setup(self, item) -> None:
@@ -110,6 +120,8 @@ def test_map(module: str, out: str, args: list[str]) -> None:
 
         def pytest_runtest_logreport(self, report) -> None:
             durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
+            if report.when == "call" and report.passed:
+                passed.add(report.nodeid)
 
     cov.start()
     import_from_tree(os.environ.get("MUTATION_TREE", os.getcwd()))
@@ -127,7 +139,8 @@ def test_map(module: str, out: str, args: list[str]) -> None:
     with open(out, "w") as stream:  # fastest first: the first failure (-x) comes soonest
         json.dump({line: names for line, names in tests.items() if names}, stream)
     with open(out + ".fastest", "w") as stream:  # mutmut's baseline run: one quick test that passes
-        stream.write(min(durations, key=durations.__getitem__))
+        plain = [name for name in passed if re.fullmatch(r"[\w/.:\-]+", name)]  # safe on a shell line
+        stream.write(min(plain, key=durations.__getitem__))
 
 
 def child(args: list[str]) -> None:
@@ -139,7 +152,8 @@ def child(args: list[str]) -> None:
         if os.environ.get("MUTATION_TREE"):
             import_from_tree(os.environ["MUTATION_TREE"])
         code = run_pytest(args)
-    except BaseException:
+    except BaseException as error:
+        log_kill(FirstFailure.of("(runner)", repr(error)), kind="crash")
         code = 3
     os._exit(code)
 
@@ -151,6 +165,15 @@ def serve(path: str) -> None:
     for name in ("matplotlib.pyplot", "sklearn.datasets", "mnist1d.data", "hypothesis", "pytest", "xdist"):
         __import__(name)
     assert not [name for name in sys.modules if name.startswith("qnets")], "the server must not import qnets"
+    children: list[int] = []
+
+    def stop(signum, frame) -> None:  # .ci/mutation ends: take the running child along
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(1)
@@ -160,8 +183,10 @@ def serve(path: str) -> None:
             args = json.loads(conn.makefile().readline())
             pid = os.fork()
             if pid == 0:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 server.close()
                 child(args)
+            children[:] = [pid]
             deadline = time.monotonic() + float(os.environ.get("MUTATION_MUTANT_TIMEOUT", "300"))
             while True:
                 done, status = os.waitpid(pid, os.WNOHANG)
@@ -183,6 +208,8 @@ def serve(path: str) -> None:
 def request(args: list[str]) -> int:
     path = os.environ.get("MUTATION_SOCKET")
     if not path:
+        if os.environ.get("MUTATION_TREE"):
+            import_from_tree(os.environ["MUTATION_TREE"])
         return run_pytest(args)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(path)
@@ -197,5 +224,5 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["map"]:
         test_map(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
-        code = request(sys.argv[1:])
-        sys.exit(1 if code < 0 else min(code, 255))
+        # mutmut 2 counts only status 1 as a kill (a collection error, 2, would "survive")
+        sys.exit(0 if request(sys.argv[1:]) == 0 else 1)

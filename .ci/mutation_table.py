@@ -51,19 +51,20 @@ def mutated_line(module: str, line: int, index: int, text: str) -> str:
 
 def row(module: str, equivalent: dict) -> str:
     rows, kinds = mutants(module)
-    status = [r[3] for r in rows]
-    eq = sum(r[3] != "ok_killed" and (module, r[1], r[2]) in equivalent for r in rows)
-    killed = status.count("ok_killed") + status.count("ok_suspicious")
+    killed_rows = [r for r in rows if r[3].startswith("ok_")]
+    rest = [r for r in rows if not r[3].startswith("ok_")]
+    eq = sum((module, r[1], r[2]) in equivalent for r in rest)
+    status = [r[3] for r in rest if (module, r[1], r[2]) not in equivalent]
     crash_lines = {line for line, kind in kinds.items() if kind <= {"crash", "timeout"} and "crash" in kind}
     timeout_lines = {line for line, kind in kinds.items() if kind == {"timeout"}}  # stopped by mutation_kill.py
-    by_crash = sum(r[3].startswith("ok_") and r[1] in crash_lines for r in rows)
-    timed_out = sum(r[3].startswith("ok_") and r[1] in timeout_lines for r in rows)
-    killed -= timed_out
-    survived = status.count("bad_survived") - eq
-    tested = len(rows) - status.count("untested") - eq
+    by_crash = sum(r[1] in crash_lines for r in killed_rows)
+    timed_out = sum(r[1] in timeout_lines for r in killed_rows)
+    killed = len(killed_rows) - timed_out
+    untested = status.count("untested") + status.count("skipped")
+    tested = len(rows) - untested - eq
     share = f"{100 * killed / tested:.1f}%" if tested else "-"
-    cells = [len(rows), killed, killed - by_crash, by_crash, survived, status.count("bad_timeout") + timed_out]
-    cells += [status.count("untested"), eq, share]
+    cells = [len(rows), killed, killed - by_crash, by_crash, status.count("bad_survived")]
+    cells += [status.count("bad_timeout") + timed_out, untested, eq, share]
     return f"| {module} | " + " | ".join(map(str, cells)) + " |"
 
 

@@ -246,12 +246,20 @@ def test_methods_are_named_hashable_immutable_values():
 
 
 def test_deterministic_binaryconnect_deploys_the_nearest_grid_point():
+    """Q_d deploys the nearest point of every row; Q_s (the default) deploys an unbiased random
+    neighbour, so over 2000 rows it differs from the nearest point and averages to the real weight."""
     grid = Grid(0.3)
-    method = BinaryConnect(grid, quantizer="deterministic")
-    real = np.array([[0.14, 0.16, -0.44, 1.04]])
-    state = {"real": real.copy(), "deployed": real.copy()}
-    method.start(state, np.random.default_rng(0))
-    np.testing.assert_allclose(state["deployed"], [[0.0, 0.3, -0.3, 0.9]], rtol=0, atol=1e-12)
+    real = np.tile([0.14, 0.16, -0.44, 1.04], (2000, 1))
+    nearest = np.tile([0.0, 0.3, -0.3, 0.9], (2000, 1))
+    deployed = {}
+    for quantizer in ("deterministic", "stochastic"):
+        state = {"real": real.copy(), "deployed": real.copy()}
+        BinaryConnect(grid, quantizer=quantizer).start(state, np.random.default_rng(0))
+        deployed[quantizer] = state["deployed"]
+    np.testing.assert_allclose(deployed["deterministic"], nearest, rtol=0, atol=1e-12)
+    assert np.mean(np.abs(deployed["stochastic"] - nearest) > 1e-9) > 0.2
+    # each entry's SR variance is at most delta^2 / 4: a z = 5 margin on the mean of 2000 draws
+    np.testing.assert_allclose(deployed["stochastic"].mean(axis=0), real[0], rtol=0, atol=Z * 0.15 / np.sqrt(2000))
 
 
 def test_quantized_methods_reject_bad_input_with_exact_messages():
