@@ -59,7 +59,7 @@ def draw(data: Data, p: dict) -> Figure:
     ax.set_ylabel("test error (mean +- s.e. over seeds)")
     s = p["sizes"]
     ax.set_title(f"MNIST-1D CNN, ADAM a = {s['adam_lr']}, {s['steps']} steps of {s['batch']}, {s['n_seeds']} seeds")
-    ax.legend(loc="upper right", fontsize="small")
+    figure.legend(loc="outside lower center", ncol=5, fontsize="small")
     cells = [
         [row_label(str(m), int(b), str(o)), f"{e:.3f} +- {se:.3f}"]
         for o, m, b, e, se in zip(
