@@ -21,6 +21,7 @@ from typing import TypeVar
 import numpy as np
 
 from qnets.errors import InputError, InputTypeError
+from qnets.units import format_bytes
 
 T = TypeVar("T")
 
@@ -28,18 +29,6 @@ T = TypeVar("T")
 MAX_ARRAY_BYTES = 4 * 2**30
 #: The largest scale parameter accepted: its square times 1e8 is still a finite double.
 MAX_SCALE = 1e150
-#: Integers beyond this are not exact as float64 (lattice indices, step counts).
-MAX_EXACT_INTEGER = 2**53
-
-
-def format_bytes(nbytes: float) -> str:
-    """``1536 -> '1.5 KiB'``: a byte count in binary units, three significant digits."""
-    value = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if value < 1024 or unit == "PiB":
-            return f"{value:.3g} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def allocation(what: str, count: int, item_bytes: int = 8, hint: str = "") -> int:

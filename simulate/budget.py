@@ -12,7 +12,6 @@ rounded down, so the estimated seconds are on the long side of what a quiet mach
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -175,14 +174,3 @@ def nets_cost(s: Sizes, study: str) -> Cost:
     per_example = NET_SECONDS_PER_EXAMPLE[s.model] * max(1.0, width) ** NET_WIDTH_POWER[s.model]
     seconds = sum(seeds * steps * (NET_SECONDS_PER_STEP[s.model] + batch * per_example) for seeds, steps, batch in runs)
     return Cost(memory, work, "training examples x seeds", seconds)
-
-
-def format_seconds(seconds: float) -> str:
-    """``"40 s"``, ``"12 minutes"``, ``"3.5 hours"``, ``"2.1e+03 years"``."""
-    if not math.isfinite(seconds):
-        return "forever"
-    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if seconds >= 2 * size:
-            value = seconds / size
-            return f"{value:.3g} {unit}" if value < 1e4 else f"{value:.2g} {unit}"
-    return f"{seconds:.0f} s"

@@ -34,6 +34,7 @@ import numpy as np
 from qnets.simulate import _validate
 
 from qnets.errors import InputError
+from qnets.units import MAX_EXACT_INTEGER
 
 #: Relative tolerance used to decide whether a bound or a point lies on the lattice.
 ON_GRID_RTOL = 1e-9
@@ -94,7 +95,7 @@ class Grid:
             if self.hi <= self.lo:
                 raise InputError(f"grid bounds must satisfy lo < hi, got lo={self.lo}, hi={self.hi}")
             steps = (self.hi - self.lo) / self.delta
-            if not steps <= _validate.MAX_EXACT_INTEGER:
+            if not steps <= MAX_EXACT_INTEGER:
                 raise InputError(
                     f"(hi - lo) / delta must be at most 2**53 grid steps (exact lattice indices), got {steps:.3g}"
                 )

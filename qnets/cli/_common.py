@@ -21,11 +21,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from qnets import parallel
 from qnets.errors import InputError
-from qnets.simulate._validate import MAX_EXACT_INTEGER, format_bytes
-from qnets.simulate.budget import Cost, format_seconds
+from qnets.units import MAX_EXACT_INTEGER, format_bytes, format_seconds
+
+if TYPE_CHECKING:  # the engines are imported by the commands that run them, not to parse arguments
+    from qnets import parallel
+    from qnets.simulate.budget import Cost
 
 #: ``--max-memory`` when not given: well below the 24 GiB of the reference machine.
 DEFAULT_MAX_MEMORY = "4GiB"
@@ -271,6 +274,7 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
 def backend_of(args: argparse.Namespace) -> parallel.Backend:
     """The backend chosen by ``--jobs``, ``--scheduler`` and the TLS files (``--jobs`` capped by
     ``--max-memory``), with the scheduler reached once: call it before creating anything."""
+    from qnets import parallel
     from qnets.cluster import tls_files
 
     tls = tls_files(args.tls_ca, args.tls_cert, args.tls_key)
