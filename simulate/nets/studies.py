@@ -298,14 +298,19 @@ def log_flip_fall(study: Data, method: str) -> tuple[float, float]:
     for sample variances ``v`` and covariance ``c`` over the ``n`` seeds.  The step falls by
     ``log(1/DECAY^3)`` e-folds; a method without a greedy phase has ``L`` near that (flips per unit
     ``a t`` constant), a method that settles has ``L`` above it.
+
+    A quarter in which no weight of any seed flips has ``fbar = 0``: ``L`` is then infinite (or
+    NaN when both quarters are still) and the standard error NaN, so every margin compared with
+    it is false and a check built on it fails closed.
     """
     rates = quarter_flip_rates(study)[list(study["methods"]).index(method)]
     first, last = rates[0], rates[-1]
     n = len(first)
     m1, m4 = first.mean(), last.mean()
     covariance = np.cov(first, last)
-    variance = covariance[0, 0] / m1**2 + covariance[1, 1] / m4**2 - 2 * covariance[0, 1] / (m1 * m4)
-    return float(np.log(m1) - np.log(m4)), float(np.sqrt(variance / n))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a still quarter: see the docstring
+        variance = covariance[0, 0] / m1**2 + covariance[1, 1] / m4**2 - 2 * covariance[0, 1] / (m1 * m4)
+        return float(np.log(m1) - np.log(m4)), float(np.sqrt(variance / n))
 
 
 @memoised
