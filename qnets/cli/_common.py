@@ -206,7 +206,7 @@ def print_table(rows: list[list[str]], align: Callable[[str, int], str]) -> None
 
 def add_seed_option(parser: argparse.ArgumentParser, what: str) -> None:
     """``--seed N``: the root seed of ``what`` (an integer >= 0; default the claims' ``SEED``)."""
-    from qnets.claims.verdict import SEED
+    from qnets.seed import SEED
 
     parser.add_argument(
         "--seed",

@@ -11,11 +11,11 @@ import argparse
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from qnets.claims.verdict import SEED
 from qnets.cli._common import add_memory_option, add_speed_options, check_cost, print_table, real, whole
 from qnets.cli.commands import HELPS
 from qnets.errors import InputError
 from qnets.output import dumps
+from qnets.seed import SEED
 
 if TYPE_CHECKING:
     from qnets.simulate.nets.data import Dataset
