@@ -234,3 +234,48 @@ def test_c9_sgd_exact_gap_matches_simulation_in_its_transient(steps):
     assert abs(estimate.mean - exact) <= Z * estimate.stderr
     stationary_value = 10 * a / (2 * (2 - a))
     assert abs(stationary_value - exact) > 10 * estimate.stderr
+
+
+def _quadratic_for_bc_limit(d: int) -> Quadratic:
+    return Quadratic(np.linspace(0.7, 1.3, d), w_star=np.linspace(0.37, -0.21, d))
+
+
+def test_bc_mean_gradient_of_a_quadratic_is_its_gradient_at_w_even_just_below_a_far_grid_point():
+    """Q_s is unbiased on an unbounded grid, so for a quadratic h(w) = H (E Q_s(w) - w*) = H (w - w*).
+
+    Checked at w one ulp below the grid point nearest -511.8 (delta 0.3), where grid.nearest(w - delta/2)
+    rounds up past w and the cell's lower corner must be taken one step down.
+    """
+    grid = Grid(0.3)
+    problem = _quadratic_for_bc_limit(2)
+    far = np.nextafter(float(grid.nearest(np.array([-511.8]))[0]), -np.inf)
+    assert grid.nearest(np.array([far - 0.15]))[0] > far  # the case the correction is for
+    for w in (np.array([far, 0.45]), np.array([0.52, -1.07])):
+        expected = problem.H * (w - problem.w_star)
+        assert np.allclose(mean_quantized_gradient(problem, grid, w), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_bc_mean_gradient_enumerates_up_to_14_dimensions_and_refuses_15():
+    grid = Grid(0.3)
+    problem = _quadratic_for_bc_limit(14)
+    w = problem.w_star + np.linspace(-0.4, 0.55, 14)
+    assert np.allclose(mean_quantized_gradient(problem, grid, w), problem.H * (w - problem.w_star), rtol=1e-9)
+    with pytest.raises(ValueError, match=r"^exact corner sums need d <= 14, got d=15$"):
+        mean_quantized_gradient(_quadratic_for_bc_limit(15), grid, np.zeros(15))
+
+
+def test_bc_limit_point_refuses_a_root_whose_residual_exceeds_1e_12(monkeypatch):
+    """The solver is replaced by one returning w* + e_0 r / H_0, whose residual h = H (w - w*) is r (up to rounding)."""
+    import types
+
+    from qnets.simulate import bc_limit
+
+    problem = _quadratic_for_bc_limit(2)
+    for residual, refused in ((1.5e-12, True), (0.5e-12, False)):
+        x = problem.w_star + np.array([residual / problem.H[0], 0.0])
+        monkeypatch.setattr(bc_limit, "root", lambda *args, x=x, **kwargs: types.SimpleNamespace(x=x))
+        if refused:
+            with pytest.raises(ArithmeticError, match=r"^no root of E grad F\(Q_s\(w\)\) found: residual 1\.5e-12$"):
+                bc_limit_point(problem, Grid(0.3))
+        else:
+            assert bc_limit_point(problem, Grid(0.3)) is x
