@@ -279,3 +279,35 @@ def test_bc_limit_point_refuses_a_root_whose_residual_exceeds_1e_12(monkeypatch)
                 bc_limit_point(problem, Grid(0.3))
         else:
             assert bc_limit_point(problem, Grid(0.3)) is x
+
+
+def test_e5_result_is_frozen_and_bad_input_is_refused_with_exact_messages():
+    import dataclasses
+
+    problem = Quadratic(np.array([0.3, 1.7]), w_star=np.array([0.37, -0.21]))
+    grid = Grid(0.3)
+    best = best_quantized_point(problem, grid)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        best.gap = 0.0  # type: ignore[misc]
+    assert best_quantized_point(problem, grid, max_candidates=best.candidates).candidates == best.candidates
+    with pytest.raises(
+        ValueError, match=rf"^the search box holds {best.candidates} grid points, above max_candidates=1; "
+    ):
+        best_quantized_point(problem, grid, max_candidates=1)
+    with pytest.raises(ValueError, match=r"max_candidates=\d+; use a larger max_candidates or a smaller problem$"):
+        best_quantized_point(problem, grid, max_candidates=best.candidates - 1)
+    with pytest.raises(ValueError, match=r"^max_candidates must be an integer >= 1, got 0$"):
+        best_quantized_point(problem, grid, max_candidates=0)
+    with pytest.raises(TypeError, match=r"^best_quantized_point needs a strongly convex problem, got str$"):
+        best_quantized_point("quadratic", grid)  # type: ignore[arg-type]
+
+
+def test_e5_enumerates_the_grid_points_of_the_box_around_the_ball_of_radius_sqrt_2_gap_over_mu():
+    """Count by hand: r = sqrt(2 gap(q0) / mu) with gap(q0) = (1/2) sum H_i (q0_i - w*_i)^2, and per axis
+    the integers k with round((w*_i - r - delta)/delta) <= k <= round((w*_i + r + delta)/delta)."""
+    H, w_star, delta = np.array([0.3, 1.7]), np.array([0.37, -0.21]), 0.3
+    q0 = delta * np.round(w_star / delta)
+    r = np.sqrt(2 * 0.5 * float(np.sum(H * (q0 - w_star) ** 2)) / 0.3)
+    per_axis = np.round((w_star + r + delta) / delta) - np.round((w_star - r - delta) / delta) + 1
+    best = best_quantized_point(Quadratic(H, w_star=w_star), Grid(delta))
+    assert best.candidates == int(np.prod(per_axis))
