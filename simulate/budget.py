@@ -142,26 +142,27 @@ def nets_cost(s: Sizes, study: str) -> Cost:
     """The cost of ``qnets nets --study study`` at the sizes ``s``: its training runs (each of
     ``seeds`` networks, ``steps`` steps of ``batch`` examples), as examples x seeds.
 
-    * ``table``: every optimiser x row (FP, then each quantized method on each grid) for ``steps``;
-    * ``batch``: SR and BC at every batch size of ``batches`` for ``batch_steps``;
-    * ``lr``: FP, BC and SR at every step ``a`` of ``rates`` for ``round(horizon / a)`` steps with
-      ``rate_seeds`` networks;
-    * ``flips``: BC and SR for ``steps``.
+    * ``table``: every optimiser x row of ``table_rows`` (FP, then each quantized method on each
+      grid) for ``steps``;
+    * ``batch``: ``BATCH_METHODS`` at every batch size of ``batches`` for ``batch_steps``;
+    * ``lr``: ``RATE_METHODS`` at every step ``a`` of ``rates`` for ``round(horizon / a)`` steps
+      with ``rate_seeds`` networks;
+    * ``flips``: ``DECAY_METHODS`` for ``steps``.
 
     Seconds follow :data:`NET_SECONDS_PER_STEP` and :data:`NET_SECONDS_PER_EXAMPLE` (one
     process), the latter scaled by the width; memory is the largest run's networks
     (:data:`NET_BYTES_PER_SEED`) above :data:`NET_BASE_BYTES`."""
+    from qnets.simulate.nets.studies import BATCH_METHODS, DECAY_METHODS, RATE_METHODS, table_rows
+
     runs: list[tuple[int, int, int]]  # (seeds, steps, batch) of each training run
     if study == "table":
-        quantized = [m for m in s.methods if m != "fp"]
-        rows = ("fp" in s.methods) + len(quantized) * len(s.bits)
-        runs = [(s.n_seeds, s.steps, s.batch)] * (rows * len(s.optimizers))
+        runs = [(s.n_seeds, s.steps, s.batch)] * (len(table_rows(s.methods, s.bits)) * len(s.optimizers))
     elif study == "batch":
-        runs = [(s.n_seeds, s.batch_steps, b) for b in s.batches] * 2
+        runs = [(s.n_seeds, s.batch_steps, b) for b in s.batches] * len(BATCH_METHODS)
     elif study == "lr":
-        runs = [(s.rate_seeds, max(1, round(s.horizon / a)), s.batch) for a in s.rates] * 3
+        runs = [(s.rate_seeds, max(1, round(s.horizon / a)), s.batch) for a in s.rates] * len(RATE_METHODS)
     elif study == "flips":
-        runs = [(s.n_seeds, s.steps, s.batch)] * 2
+        runs = [(s.n_seeds, s.steps, s.batch)] * len(DECAY_METHODS)
     else:
         raise ValueError(f"unknown study {study!r}")
     width = max(s.hidden) / NET_DEFAULT_WIDTH[s.model]
