@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from qnets.cli.commands import HELPS
 from qnets.cli.parsing import did_you_mean
 from qnets.errors import InputError
-from qnets.theory.bound import Step
+
+if TYPE_CHECKING:  # sympy is imported by the command, not to parse its arguments
+    from qnets.theory.bound import Step
 
 HELP = HELPS["bound"]
 

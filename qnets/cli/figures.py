@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from qnets.cli._common import add_memory_option, add_parallel_options, add_run_options, backend_of
+from qnets.cli.choices import FIGURE_NAMES
 from qnets.cli.commands import HELPS
 from qnets.cli.parsing import did_you_mean
 from qnets.errors import InputError
@@ -15,11 +16,10 @@ HELP = HELPS["figures"]
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``figures`` and its options to ``commands``."""
-    from qnets.figures.registry import FIGURES
-
+    """Add ``figures`` and its options to ``commands`` (the figure names from
+    :data:`~qnets.cli.choices.FIGURE_NAMES`, so that ``--help`` imports no figure)."""
     figures = commands.add_parser("figures", help=HELP, description=HELP)
-    figures.add_argument("names", nargs="*", help=f"figure names, default all: {', '.join(FIGURES)}")
+    figures.add_argument("names", nargs="*", help=f"figure names, default all: {', '.join(FIGURE_NAMES)}")
     add_run_options(figures, "under a minute on 2 cores", "several minutes on 2 cores")
     add_parallel_options(figures)
     add_memory_option(figures)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import math
 import time
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from qnets.cli._common import add_memory_option, check_cost, print_table, real
+from qnets.cli.choices import DOUBLE_WELL_DELTA, MAX_HALF_WIDTH, MAX_SCALE, MAX_STATES, NEAR_RADIUS
 from qnets.cli.commands import HELPS
 from qnets.errors import InputError
-from qnets.simulate import GaussianNoise, Problem, UniformNoise
-from qnets.simulate._validate import MAX_SCALE
-from qnets.simulate.markov.limits import MAX_HALF_WIDTH, MAX_REACH, MAX_STATES, chain_cost, one_step_reach
-from qnets.simulate.scenarios import DOUBLE_WELL_DELTA, NEAR_RADIUS, double_well, three_wells
+
+if TYPE_CHECKING:  # the chains are imported by the command, not to parse its arguments
+    from qnets.simulate import Problem
 
 HELP = HELPS["markov"]
 DEFAULT_RATES = (0.2, 0.1, 0.05, 0.02)
@@ -75,10 +74,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Solve the chains and print the table (or JSON)."""
+    import numpy as np
+
     from qnets.output import dumps
     from qnets.pipeline.progress import Progress
+    from qnets.simulate import GaussianNoise, UniformNoise
     from qnets.simulate.markov import ReducibleChainError
+    from qnets.simulate.markov.limits import MAX_REACH, chain_cost, one_step_reach
     from qnets.simulate.markov.summary import sr_law_against_step
+    from qnets.simulate.scenarios import double_well, three_wells
 
     if args.noise is None:
         args.noise = DEFAULT_NOISE[args.noise_law]

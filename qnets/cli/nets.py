@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from qnets.cli._common import add_memory_option, add_speed_options, check_cost, print_table, real, whole
 from qnets.cli.commands import HELPS
 from qnets.errors import InputError
-from qnets.output import dumps
 from qnets.seed import SEED
 
 if TYPE_CHECKING:
@@ -202,6 +201,7 @@ def study_rows(s: Sizes, study: str, seed: int) -> list[dict[str, Any]]:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the study and print its rows."""
+    from qnets.output import dumps
     from qnets.simulate.budget import nets_cost
     from qnets.simulate.nets.data import load
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from qnets.cli._common import (
     StepProgress,
@@ -19,14 +18,13 @@ from qnets.cli._common import (
     real,
     whole,
 )
+from qnets.cli.choices import MAX_SCALE, PROBLEM_NAMES
 from qnets.cli.commands import HELPS
 from qnets.cli.parsing import given
 from qnets.errors import InputError
-from qnets.simulate import Box, Grid, method_by_name, run, schedule_by_name
-from qnets.simulate._validate import MAX_SCALE
-from qnets.simulate.budget import monte_carlo_cost
-from qnets.simulate.scenarios import PROBLEMS, named_problem
-from qnets.simulate.schedules import Schedule
+
+if TYPE_CHECKING:  # the engines are imported by the command, not to parse its arguments
+    from qnets.simulate.schedules import Schedule
 
 HELP = HELPS["simulate"]
 #: Logistic problems whose data has more entries than this take cvxpy more than a few seconds.
@@ -38,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     sim = commands.add_parser("simulate", help=HELP, description=HELP)
     sim.add_argument(
         "--problem",
-        choices=tuple(PROBLEMS),
+        choices=PROBLEM_NAMES,
         default="quadratic",
         help="objective (default quadratic); double-well has d = 1, multiwell d = 2",
     )
@@ -99,7 +97,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Simulate and print the table (or JSON)."""
+    import numpy as np
+
     from qnets.output import dumps
+    from qnets.simulate import Box, Grid, method_by_name, run
+    from qnets.simulate.budget import monte_carlo_cost
+    from qnets.simulate.scenarios import PROBLEMS, named_problem
 
     fixed = PROBLEMS[args.problem]
     d = args.d if args.d is not None else (fixed or 10)
@@ -187,6 +190,8 @@ def run_command(args: argparse.Namespace) -> int:
 
 def _schedule(args: argparse.Namespace, mu: float | None) -> Schedule:
     """The schedule of ``--schedule`` and ``--lr``, with the defaults of ``--help``."""
+    from qnets.simulate import schedule_by_name
+
     name = args.schedule or ("inverse-time" if mu is not None else "constant")
     if name == "inverse-time" and args.lr is None:
         if mu is None:

@@ -16,8 +16,8 @@ from qnets.cli._common import (
     real,
     whole,
 )
+from qnets.cli.choices import MAX_SCALE, PROBLEM_NAMES, QUANTITIES, SWEEP_AXES
 from qnets.cli.commands import HELPS
-from qnets.simulate._validate import MAX_SCALE
 
 HELP = HELPS["sweep"]
 
@@ -28,14 +28,10 @@ EXAMPLE = """example (the SR floor over Delta and sigma, against E1's exact floo
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``sweep`` and its options to ``commands``."""
-    from qnets.pipeline.sweep import AXES
-    from qnets.simulate.monte_carlo import QUANTITIES
-    from qnets.simulate.scenarios import PROBLEMS
-
     sweep = commands.add_parser(
         "sweep", help=HELP, description=HELP, epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sweep.add_argument("--problem", choices=tuple(PROBLEMS), default="quadratic", help="objective (default quadratic)")
+    sweep.add_argument("--problem", choices=PROBLEM_NAMES, default="quadratic", help="objective (default quadratic)")
     grid = sweep.add_argument_group("axes (each takes one or more values; the grid is their product)")
     grid.add_argument(
         "--method", nargs="+", type=str.lower, choices=("sgd", "r", "sr", "bc"), default=["sr"], help="default sr"
@@ -67,7 +63,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--radius", type=real(above=0), default=1.0, help="half-width of the box around w* (default 1)")
     sweep.add_argument("--quantity", choices=QUANTITIES, default="gap", help="recorded at T = steps (default gap)")
     sweep.add_argument(
-        "--x", choices=AXES, default=None, help="the plot's x axis (default: the first axis with several values)"
+        "--x", choices=SWEEP_AXES, default=None, help="the plot's x axis (default: the first axis with several values)"
     )
     sweep.add_argument("--out", default="qnets-output/sweep", help="output directory (default ./qnets-output/sweep)")
     sweep.add_argument("--no-cache", action="store_true", help="recompute every point, ignoring OUT/cache")

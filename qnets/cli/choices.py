@@ -1,0 +1,47 @@
+"""What the command line's parsers offer and the bounds they enforce, importable without numpy.
+
+The parsers of ``figures``, ``sweep``, ``simulate`` and ``markov`` list names and state limits
+whose homes (the figure registry, the engines, the Markov chains) import numpy, matplotlib or
+scipy; building ``--help`` or refusing a mistyped option from those homes would cost seconds.
+So the parsers read the plain copies here, and ``tests/test_startup.py`` asserts that each one
+equals its home, so that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+#: The figures of :data:`qnets.figures.registry.FIGURES`, in report order.
+FIGURE_NAMES = (
+    "convergence",
+    "floor-vs-delta",
+    "floor-vs-lr",
+    "toy-1d",
+    "toy-2d",
+    "markov-chain",
+    "batch-size",
+    "dimension",
+    "tightness",
+    "nets-table",
+    "nets-batch",
+    "nets-lr",
+    "nets-weights",
+    "cnn-table",
+    "cnn-batch",
+    "cnn-lr",
+    "cnn-weights",
+)
+#: The problems of :data:`qnets.simulate.scenarios.PROBLEMS`.
+PROBLEM_NAMES = ("quadratic", "ill-conditioned", "least-squares", "logistic", "double-well", "multiwell")
+#: :data:`qnets.pipeline.sweep.AXES`: the axes of a sweep.
+SWEEP_AXES = ("method", "delta", "schedule", "lr", "d", "sigma", "batch_size", "seed")
+#: :data:`qnets.simulate.monte_carlo.QUANTITIES`: what a Monte Carlo run records.
+QUANTITIES = ("gap", "avg_gap", "dist2")
+#: :data:`qnets.simulate._validate.MAX_SCALE`: the largest scale parameter (noise, step times G).
+MAX_SCALE = 1e150
+#: :data:`qnets.simulate.scenarios.DOUBLE_WELL_DELTA`: the double well's default grid spacing.
+DOUBLE_WELL_DELTA = 0.25
+#: :data:`qnets.simulate.scenarios.NEAR_RADIUS`: "near w*" means within this distance.
+NEAR_RADIUS = 0.3
+#: :data:`qnets.simulate.markov.limits.MAX_STATES`: the most states of an exact (dense) chain.
+MAX_STATES = 3000
+#: :data:`qnets.simulate.markov.limits.MAX_HALF_WIDTH`: the widest box of the toys' chains.
+MAX_HALF_WIDTH = 1e6
