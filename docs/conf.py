@@ -34,5 +34,5 @@ suppress_warnings = ["myst.xref_missing"]  # the README links into the source tr
 # offline build cannot link to (no intersphinx); everything of qnets must resolve.
 nitpick_ignore_regex = [
     ("py:.*", r"(numpy|np|sympy|sp|scipy|matplotlib|collections\.abc|typing|pathlib|concurrent)\..*"),
-    ("py:.*", r"(Callable|Sequence|Mapping|Path|Figure|InputError|InputTypeError)"),
+    ("py:.*", r"(Callable|Sequence|Mapping|Path|Figure)"),
 ]

@@ -89,7 +89,7 @@ class TaylorPenaltyCertificate:
     expression ``penalty`` evaluated at ``(L2, D = ||w - v||, d, Delta)`` of each instance.
 
     ``e = grad F(Q_s(w)) - grad F(w) - H(w) (Q_s(w) - w)`` is the Taylor remainder.  On random
-    softplus sums (:func:`_softplus_instance`, ``d`` in 1..3), random ``w``, ``v`` and ``Delta``,
+    softplus sums (``_softplus_instance``, ``d`` in 1..3), random ``w``, ``v`` and ``Delta``,
     the expectation over ``Q_s(w)`` is computed exactly by enumerating the ``2^d`` corners of the
     grid cell of ``w`` with their probabilities (no sampling), in float64 with an absolute slack
     of ``1e-12``.  The derived ``P = L2 D d Delta^2 / 8`` follows from ``||e|| <= (L2/2)||r||^2``
@@ -269,7 +269,7 @@ class Setting:
         return self.rounding_term / 2 + self.penalty
 
     def bound(self, expr: sp.Expr, steps: list[Step]) -> Bound:
-        """The :class:`Bound` ``E[F(w_bar_T)] - F* <= expr`` with this setting's metadata."""
+        """The :class:`~qnets.theory.bound.Bound` ``E[F(w_bar_T)] - F* <= expr`` with this setting's metadata."""
         return Bound(
             self.name,
             self.claim_id,
@@ -647,6 +647,7 @@ def all_bounds() -> dict[str, Bound]:
 
 def scaling_consistent(expr: sp.Expr, power: int = 0) -> bool:
     """E3: does ``expr`` change by ``s**power`` under the weight rescaling of :mod:`qnets.theory.symbols`
-    (``power`` 0 for bounds on ``F - F*``, 2 for squared distances: :attr:`Bound.scaling_power`)?"""
+    (``power`` 0 for bounds on ``F - F*``, 2 for squared distances: the ``scaling_power`` of a
+    :class:`~qnets.theory.bound.Bound`)?"""
     s = sp.Symbol("s", positive=True)
     return sp.simplify(rescale(expr, SCALING_POWERS, s) - s**power * expr) == 0

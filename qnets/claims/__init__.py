@@ -4,7 +4,7 @@ One module per claim id (``qnets.claims.c1`` ... ``c9``, ``m1`` ... ``m6``, ``e1
 ``n1`` ... ``n5``), each holding the claim's statement and assumptions (its docstring), its run
 sizes, its ``check(sizes, seed, bound)`` and its ``CLAIM`` record
 (:class:`~qnets.claims.record.Claim`: source tag, bound or derivation, figures, notes).
-:mod:`qnets.claims.registry` collects them; ``qnets check`` runs :func:`run_checks`.
+:mod:`qnets.claims.registry` collects them; ``qnets check`` runs :func:`~qnets.claims.registry.run_checks`.
 
 Shared machinery, named for what it holds:
 

@@ -22,6 +22,7 @@ CLAIM_IDS = (
     *(f"N{i}" for i in range(1, 6)),
 )
 
+#: Claim id -> its record (:class:`~qnets.claims.record.Claim`), in the order of :data:`CLAIM_IDS`.
 CLAIMS: dict[str, Claim] = {claim_id: import_module(f"qnets.claims.{claim_id.lower()}").CLAIM for claim_id in CLAIM_IDS}
 
 

@@ -51,7 +51,7 @@ class StateSpace:
     ``shape`` and ``size`` are Python integers, exact at any size (a ``16^16`` box has
     ``2**64`` states); the methods that materialise states (``axes``, ``points``, ``index``,
     ``histogram``) refuse, with an :class:`~qnets.errors.InputError`, arrays above
-    :data:`qnets.simulate._validate.MAX_ARRAY_BYTES` before allocating them.
+    ``MAX_ARRAY_BYTES`` (4 GiB, of ``qnets.simulate._validate``) before allocating them.
     """
 
     box: Box

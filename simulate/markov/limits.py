@@ -17,13 +17,17 @@ from qnets.simulate.markov.kernel import MAX_DENSE_STATES, StateSpace
 from qnets.simulate.markov.mixing import MAX_DENSE_EIGEN_STATES
 from qnets.simulate.problems.base import Problem
 
+#: The most states of a chain: what the dense stationary solve and the dense spectrum both allow.
 MAX_STATES = min(MAX_DENSE_STATES, MAX_DENSE_EIGEN_STATES)
 #: Peak memory of one step size, in dense ``states x states`` float64 matrices (the matrix, its
 #: sparse copy, the solver's and the eigenvalue routine's working copies; 1001 states measured
 #: ~9.6 matrices of peak resident set growth with /usr/bin/time).
 DENSE_COPIES = 12
+#: The widest box ``[-h, h]^d`` of the toys' chains (their gradients grow like ``w^3``).
 MAX_HALF_WIDTH = 1e6
+#: Standard deviations Gaussian noise is taken to reach (its density below the smallest double beyond).
 MAX_NOISE_MULTIPLE = 40
+#: The most grid points one SR step may jump (float64 keeps the lattice coordinates integer up to it).
 MAX_REACH = 1e12
 
 

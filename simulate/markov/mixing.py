@@ -15,8 +15,8 @@ floating-point spectrum (where ``1 - |-1|`` comes out as ``-2.2e-16``):
   eigenvalues ``exp(2 pi i k / p)`` of modulus 1, and ``p0 P^t`` oscillates forever.
 
 :func:`spectral_gap` returns 0.0 for both; :func:`relaxation_time` raises
-:class:`ReducibleChainError` or :class:`PeriodicChainError` saying which.  An irreducible
-aperiodic chain whose computed gap is not positive (a gap below round-off) raises
+:class:`~qnets.simulate.markov.stationary.ReducibleChainError` or :class:`PeriodicChainError`
+saying which.  An irreducible aperiodic chain whose computed gap is not positive (a gap below round-off) raises
 ``ArithmeticError`` rather than returning a negative number.
 
 Birth-death chains are reversible; their spectrum is computed from the symmetrised

@@ -4,7 +4,7 @@
 (:mod:`.mnist1d`, generated locally and cached); :mod:`.model` is a numpy MLP and :mod:`.conv`
 a 1-D CNN, both batched over a leading seed axis; :mod:`.training` trains them with FP, BC, SR
 and R (:mod:`.rules`) driven by SGD or ADAM (:mod:`.optimizers`) on
-:class:`~qnets.simulate.grid.Grid` weight grids, and :mod:`.studies` runs the table,
+:class:`~qnets.simulate.Grid` weight grids, and :mod:`.studies` runs the table,
 batch-size, learning-rate and weight studies.
 """
 

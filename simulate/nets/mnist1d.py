@@ -52,6 +52,7 @@ STANDARD_ARGS: dict[str, Any] = {
     "final_seq_length": 40,
     "seed": 42,
 }
+#: The arrays of a data set, in the order they are stored and hashed.
 ARRAYS = ("x_train", "y_train", "x_test", "y_test")
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from qnets.simulate.nets.model import Arrays
 
+#: The optimisers of :func:`make`: plain SGD and ADAM.
 OPTIMIZERS = ("sgd", "adam")
 BETA1 = 0.9
 BETA2 = 0.999

@@ -77,8 +77,9 @@ class Sizes:
         return self.adam_lr if optimizer == "adam" else self.lr
 
     def config(self, method: str, bits: int, optimizer: str, **changes: Any) -> TrainConfig:
-        """The :class:`TrainConfig` of ``method`` on ``bits`` with ``optimizer`` at these sizes
-        (``steps``, ``batch``, ``n_seeds``, the step decay) and any ``changes``."""
+        """The :class:`~qnets.simulate.nets.training.TrainConfig` of ``method`` on ``bits`` with
+        ``optimizer`` at these sizes (``steps``, ``batch``, ``n_seeds``, the step decay) and any
+        ``changes``."""
         steps = changes.pop("steps", self.steps)
         decay_every = steps // (self.decays + 1) if self.decays else 0
         fields: dict[str, Any] = {
@@ -109,6 +110,7 @@ class Sizes:
 #: Steps audited in every run (consecutive from 0: the look-inside checks of the claims recompute
 #: ADAM's moments from the recorded gradients).
 AUDIT = (0, 1, 2)
+#: The digits MLP's quick sizes (``qnets check``, ``qnets reproduce`` without ``--full``).
 QUICK = Sizes(
     n_seeds=8,
     steps=1000,
@@ -123,6 +125,7 @@ QUICK = Sizes(
     rate_seeds=24,
     audit=AUDIT,
 )
+#: The digits MLP's paper-quality sizes (``--full``): more seeds, steps, batch sizes and step sizes.
 FULL = replace(
     QUICK,
     n_seeds=16,
@@ -153,6 +156,7 @@ CNN_QUICK = replace(
     optimizer="adam",
     adam_lr=0.02,
 )
+#: The MNIST-1D CNN's paper-quality sizes (``--full``), with all three grids.
 CNN_FULL = replace(
     CNN_QUICK,
     steps=3000,
@@ -352,7 +356,7 @@ def rate_study(s: Sizes, seed: int) -> Data:
     return {"methods": np.array(RATE_METHODS), "rates": rates, "steps": steps, "losses": losses, "errors": errors}
 
 
-#: The study functions in the order of their stream index ``study`` (see :func:`_rng`).
+#: The study functions in the order of their stream index ``study`` (of ``default_rng([seed, study, configuration])``).
 STUDIES = {"table": table_study, "batch": batch_study, "lr": rate_study, "decay": decay_study}
 _INDEX = {"table": 0, "batch": 1, "lr": 2, "decay": 3}
 

@@ -52,7 +52,10 @@ from threadpoolctl import threadpool_limits
 
 from qnets.errors import InputError, InputTypeError
 
+#: The training methods: full precision, BinaryConnect, stochastic rounding, nearest rounding.
 METHODS = ("fp", "bc", "sr", "r")
+#: The models: the MLP (:class:`~qnets.simulate.nets.model.MLP`) and the 1-D CNN
+#: (:class:`~qnets.simulate.nets.conv.CNN`).
 MODELS = ("mlp", "cnn")
 
 
@@ -122,7 +125,7 @@ class TrainConfig:
     audit: tuple[int, ...] = field(default_factory=tuple)
 
     def validate(self, data: Dataset) -> None:
-        """Raise :class:`InputError` naming the first option out of range."""
+        """Raise :class:`~qnets.errors.InputError` naming the first option out of range."""
         if self.method not in METHODS:
             raise InputError(f"--method must be one of {', '.join(METHODS)}, got {self.method!r}")
         if self.model not in MODELS:
@@ -158,7 +161,8 @@ def build_model(config: TrainConfig, data: Dataset) -> Network:
     Raises
     ------
     InputError
-        If ``config.hidden`` does not fit the model (see :class:`MLP` and :class:`CNN`).
+        If ``config.hidden`` does not fit the model (see :class:`~qnets.simulate.nets.model.MLP`
+        and :class:`~qnets.simulate.nets.conv.CNN`).
     """
     if config.model == "cnn":
         return CNN(data.n_features, data.n_classes, tuple(config.hidden))
@@ -200,7 +204,7 @@ class TrainResult:
     ``layer_sizes``; ``deployed`` and ``latent`` ``(len(snapshots), n_seeds, ...)``: the first
     layer's weights, where ``latent`` is BC's real weights (equal to ``deployed`` for the other
     methods); ``final_deployed`` and ``final_state``: every layer's weights at the end;
-    ``data_fingerprint``: :attr:`Dataset.fingerprint` of the data trained and tested on;
+    ``data_fingerprint``: :attr:`~qnets.simulate.nets.data.Dataset.fingerprint` of the data trained and tested on;
     ``audit``: the :class:`StepAudit` of every step in ``TrainConfig.audit``.
     """
 
