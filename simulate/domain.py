@@ -57,7 +57,7 @@ class Box:
     def around(cls, w_star: np.ndarray, radius: float, grid: Grid) -> Box:
         """The smallest grid-aligned box containing ``w_star + [-radius, radius]^d``.
 
-        Raises :class:`InputError` naming ``radius`` and ``grid`` when the box's bounds would
+        Raises :class:`~qnets.errors.InputError` naming ``radius`` and ``grid`` when the box's bounds would
         overflow float64, when ``radius`` is below float64's resolution at ``w_star`` (``w* + radius
         == w*``), or when the box's lattice indices ``(w* +- radius)/delta`` exceed ``2^52`` (the grid
         spacing is below float64's resolution at the box: rounding to it loses its meaning).

@@ -94,7 +94,7 @@ class GaussianNoise:
             g += xi
 
     def expected_ramp(self, m: np.ndarray, s: float) -> np.ndarray:
-        """``E max(m + s xi, 0) = |s| sigma psi(-m / (|s| sigma))`` (see :func:`gaussian_ramp`)."""
+        """``E max(m + s xi, 0) = |s| sigma psi(-m / (|s| sigma))`` (:func:`~qnets.simulate.noise.gaussian_ramp`)."""
         width = abs(s) * self.sigma
         if width == 0:
             return _ramp(np.asarray(m, dtype=float))
