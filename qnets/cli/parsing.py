@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import textwrap
 from difflib import get_close_matches
 from typing import NoReturn
 
@@ -62,10 +63,28 @@ def _mark_given(action: argparse.Action, namespace: argparse.Namespace) -> None:
     given.add(action.dest)
 
 
+class WholeWordsFormatter(argparse.HelpFormatter):
+    """argparse's help layout, wrapped at spaces only: a name such as ``floor-vs-delta`` or
+    ``--max-memory`` is never split at its hyphens, so what the help lists can be copied."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(self._whitespace_matcher.sub(" ", text).strip(), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
+
+
+class RawDescriptionFormatter(argparse.RawDescriptionHelpFormatter, WholeWordsFormatter):
+    """:class:`WholeWordsFormatter` keeping the description and epilog as written (examples)."""
+
+
 class Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line and whose options may be given only once."""
+    """An ``ArgumentParser`` whose errors are one line, whose options may be given only once, and
+    whose help wraps at spaces only (:class:`WholeWordsFormatter`)."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", WholeWordsFormatter)
         super().__init__(*args, **kwargs)
         self.register("action", None, StoreOnce)
         self.register("action", "store", StoreOnce)

@@ -18,6 +18,7 @@ from qnets.cli._common import (
 )
 from qnets.cli.choices import MAX_SCALE, PROBLEM_NAMES, QUANTITIES, SWEEP_AXES
 from qnets.cli.commands import HELPS
+from qnets.cli.parsing import RawDescriptionFormatter
 
 HELP = HELPS["sweep"]
 
@@ -29,7 +30,7 @@ EXAMPLE = """example (the SR floor over Delta and sigma, against E1's exact floo
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``sweep`` and its options to ``commands``."""
     sweep = commands.add_parser(
-        "sweep", help=HELP, description=HELP, epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter
+        "sweep", help=HELP, description=HELP, epilog=EXAMPLE, formatter_class=RawDescriptionFormatter
     )
     sweep.add_argument("--problem", choices=PROBLEM_NAMES, default="quadratic", help="objective (default quadratic)")
     grid = sweep.add_argument_group("axes (each takes one or more values; the grid is their product)")
