@@ -23,6 +23,8 @@ def _error(argv: list[str], capsys) -> str:
         (["check", "c33"], "(did you mean C3?)"),
         (["figures", "tightnes"], "(did you mean tightness?)"),
         (["bound", "C3", "--set", "dd=1"], "--set dd: no such parameter (did you mean d?)"),
+        (["bound", "C33"], "argument name: unknown bound 'C33' (did you mean C3?)"),
+        (["bound", "c6-limt"], "(did you mean C6-limit?)"),
         (["simulate", "--method", "SRR"], "(did you mean sr?)"),
     ],
 )
@@ -42,9 +44,14 @@ def test_leftover_words_and_repeated_options_are_blamed_on_their_command(capsys)
     )
 
 
-def test_claim_ids_and_method_names_in_any_case(capsys):
+def test_claim_ids_bound_names_and_method_names_in_any_case(capsys):
     assert main(["check", "c3", "--where"]) == 0
     assert "claim C3" in capsys.readouterr().out
+    for text, name in (("c6-LIMIT", "C6-limit"), ("m2", "M2")):
+        assert main(["bound", text]) == 0
+        as_typed = capsys.readouterr().out
+        assert main(["bound", name]) == 0
+        assert as_typed == capsys.readouterr().out
     assert main(["simulate", "--method", "SR", "--steps", "3", "--chains", "4", "--d", "2"]) == 0
 
 

@@ -71,11 +71,15 @@ def test_the_parsers_light_copies_equal_their_homes():
     from qnets.figures.registry import FIGURES
     from qnets.simulate import _validate, monte_carlo, scenarios
     from qnets.simulate.markov import limits
+    from qnets.theory.convex import all_bounds
+    from qnets.theory.markov import derivations
 
     from qnets.cli import choices
     from qnets.pipeline.sweep import AXES
 
     assert choices.FIGURE_NAMES == tuple(FIGURES)
+    assert choices.BOUND_NAMES == tuple(all_bounds())
+    assert choices.DERIVATION_NAMES == tuple(derivations())
     assert choices.PROBLEM_NAMES == tuple(scenarios.PROBLEMS)
     assert choices.SWEEP_AXES == AXES
     assert choices.QUANTITIES == monte_carlo.QUANTITIES

@@ -6,6 +6,7 @@ import argparse
 import math
 from typing import TYPE_CHECKING
 
+from qnets.cli.choices import BOUND_NAMES, DERIVATION_NAMES
 from qnets.cli.commands import HELPS
 from qnets.cli.parsing import did_you_mean
 from qnets.errors import InputError
@@ -21,7 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     bound = commands.add_parser("bound", help=HELP, description=HELP)
     bound.add_argument(
         "name",
-        help="C2, C3, C4, C5, C6, C6-limit, C7, sgd-strongly-convex, sgd-convex, or the derivations M2, M3, M4",
+        type=bound_name,
+        help=f"a bound: {', '.join(BOUND_NAMES)}; or a derivation: {', '.join(DERIVATION_NAMES)} (any case)",
     )
     bound.add_argument("--derive", action="store_true", help="print and verify every derivation step")
     bound.add_argument("--latex", action="store_true", help="print the result as LaTeX")
@@ -32,6 +34,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="evaluate at these values (repeat for each symbol, each once; finite numbers, integers for d and T)",
     )
     bound.set_defaults(handler=run_command)
+
+
+def bound_name(text: str) -> str:
+    """An argparse type: the bound or derivation that ``text`` names, in any case (``c3`` is ``C3``)."""
+    known = (*BOUND_NAMES, *DERIVATION_NAMES)
+    named = {name.lower(): name for name in known}.get(text.lower())
+    if named is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown bound {text!r}{did_you_mean(text, known)}; known: {', '.join(known)}"
+        )
+    return named
 
 
 def parse_settings(items: list[str], symbols: set) -> dict[str, float]:
@@ -97,14 +110,10 @@ def _derivation(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Print the bound (or the Markov derivation) named ``args.name``."""
     from qnets.theory.convex import all_bounds, scaling_consistent
-    from qnets.theory.markov import derivations
 
-    bounds = all_bounds()
-    if args.name in derivations():
+    if args.name in DERIVATION_NAMES:
         return _derivation(args)
-    if args.name not in bounds:
-        raise InputError(f"unknown bound {args.name!r}; known: {', '.join([*bounds, *derivations()])}")
-    bound = bounds[args.name]
+    bound = all_bounds()[args.name]
     values = []
     if args.set:
         numbers = parse_settings(args.set, bound.all_symbols())

@@ -1,10 +1,10 @@
 """What the command line's parsers offer and the bounds they enforce, importable without numpy.
 
-The parsers of ``figures``, ``sweep``, ``simulate`` and ``markov`` list names and state limits
-whose homes (the figure registry, the engines, the Markov chains) import numpy, matplotlib or
-scipy; building ``--help`` or refusing a mistyped option from those homes would cost seconds.
-So the parsers read the plain copies here, and ``tests/test_startup.py`` asserts that each one
-equals its home, so that they cannot drift apart.
+The parsers of ``figures``, ``bound``, ``sweep``, ``simulate`` and ``markov`` list names and
+state limits whose homes (the figure registry, the bounds, the engines, the Markov chains)
+import numpy, matplotlib, sympy or scipy; building ``--help`` or refusing a mistyped option
+from those homes would cost seconds.  So the parsers read the plain copies here, and
+``tests/test_startup.py`` asserts that each one equals its home, so that they cannot drift apart.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ FIGURE_NAMES = (
     "cnn-lr",
     "cnn-weights",
 )
+#: The bounds of :func:`qnets.theory.convex.all_bounds`, in its order.
+BOUND_NAMES = ("C2", "sgd-strongly-convex", "C3", "sgd-convex", "C4", "C5", "C6", "C7", "C6-limit", "C7-distance")
+#: The derivations of :func:`qnets.theory.markov.derivations`.
+DERIVATION_NAMES = ("M2", "M3", "M4")
 #: The problems of :data:`qnets.simulate.scenarios.PROBLEMS`.
 PROBLEM_NAMES = ("quadratic", "ill-conditioned", "least-squares", "logistic", "double-well", "multiwell")
 #: :data:`qnets.pipeline.sweep.AXES`: the axes of a sweep.
