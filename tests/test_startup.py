@@ -15,11 +15,12 @@ import pytest
 from qnets.cli import COMMANDS
 
 #: Every ``qnets X --help`` and ``qnets X --bogus`` measured 1.4x to 1.8x the start of
-#: ``python -c pass`` (best of 3, 2 cores at load 1.7), and ``--version`` and ``--help`` 1.4x,
-#: while importing numpy alone costs 9x and sympy with scipy.stats 73x (``qnets figures --help``
-#: took 3.6 s, 90x, when it imported the figure registry). A bound of 20x leaves 10x headroom:
-#: load on a shared machine cannot fail it, the sympy/scipy or matplotlib imports cannot pass it.
-#: numpy, which sits inside that margin, is caught exactly by the sys.modules test below.
+#: ``python -c pass`` (best of 3, 2 cores at load 1.7; up to 3.6x at load 5.9), and ``--version``
+#: and ``--help`` 1.4x, while importing numpy alone costs 9x and sympy with scipy.stats 73x
+#: (``qnets figures --help`` took 3.6 s, 90x, when it imported the figure registry). A bound of
+#: 20x leaves 5x headroom: load on a shared machine cannot fail it, the sympy/scipy or matplotlib
+#: imports cannot pass it. numpy, which sits inside that margin, is caught exactly by the
+#: sys.modules test below.
 RATIO = 20.0
 TOP_LEVEL = [["--version"], ["--help"], ["reprodce"], []]
 #: Per command: its ``--help`` and an argument error.
