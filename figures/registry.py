@@ -26,6 +26,8 @@ from qnets.figures.spec import FigureSpec
 from qnets.claims.registry import claims_shown_in
 
 #: Figure name -> its spec, in report order, each with the claims it shows (from the claims' records).
+#:
+#: :meta hide-value:
 FIGURES: dict[str, FigureSpec] = {
     module.SPEC.name: replace(module.SPEC, claims=tuple(claims_shown_in(module.SPEC.name)))
     for module in (

@@ -221,6 +221,8 @@ def _quadratic_penalty_steps(penalty: sp.Expr) -> list[Step]:
 
 
 #: How each kind of setting justifies its rounding term and penalty (see :class:`Setting`).
+#:
+#: :meta hide-value:
 FLOOR_STEPS: dict[str, Callable[[Setting], list[Step]]] = {
     "sgd": lambda setting: [],
     "sr": lambda setting: _sr_floor_steps(setting.rounding_term),

@@ -23,6 +23,8 @@ CLAIM_IDS = (
 )
 
 #: Claim id -> its record (:class:`~qnets.claims.record.Claim`), in the order of :data:`CLAIM_IDS`.
+#:
+#: :meta hide-value:
 CLAIMS: dict[str, Claim] = {claim_id: import_module(f"qnets.claims.{claim_id.lower()}").CLAIM for claim_id in CLAIM_IDS}
 
 

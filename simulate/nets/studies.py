@@ -357,6 +357,8 @@ def rate_study(s: Sizes, seed: int) -> Data:
 
 
 #: The study functions in the order of their stream index ``study`` (of ``default_rng([seed, study, configuration])``).
+#:
+#: :meta hide-value:
 STUDIES = {"table": table_study, "batch": batch_study, "lr": rate_study, "decay": decay_study}
 _INDEX = {"table": 0, "batch": 1, "lr": 2, "decay": 3}
 
