@@ -1,5 +1,5 @@
-"""``qnets --help``, ``--version``, a top-level usage error, and every command's ``--help`` and
-argument errors start at once (issue 21): the command modules are imported only for the command
+"""``qnets --help``, ``--version``, a top-level usage error, and every command's ``--help``,
+argument errors and mistyped names start at once (issue 21): the command modules are imported only for the command
 that runs (:func:`qnets.cli.parser`), and they import numpy, scipy, sympy and matplotlib only in
 their handlers, reading the names and limits their parsers show from
 :mod:`qnets.cli.choices`, whose copies are checked against their homes here."""
@@ -23,8 +23,14 @@ from qnets.cli import COMMANDS
 #: sys.modules test below.
 RATIO = 20.0
 TOP_LEVEL = [["--version"], ["--help"], ["reprodce"], []]
-#: Per command: its ``--help`` and an argument error.
-OWN = {command: [[command, "--help"], [command, "--bogus"]] for command in COMMANDS}
+#: A mistyped name, per command that takes names (each gets a "did you mean").
+MISTYPED = {"check": ["c33"], "figures": ["tightnes"], "bound": ["C33"], "simulate": ["--method", "SRR"]}
+#: Per command: its ``--help``, an unknown option and, where it takes names, a mistyped one.
+OWN = {
+    command: [[command, "--help"], [command, "--bogus"]]
+    + ([[command, *MISTYPED[command]]] if command in MISTYPED else [])
+    for command in COMMANDS
+}
 ARGVS = TOP_LEVEL + [argv for argvs in OWN.values() for argv in argvs]
 HEAVY = ("numpy", "scipy", "sympy", "matplotlib", "qnets.simulate.methods")
 
@@ -62,10 +68,13 @@ def test_no_numerics_are_imported_before_a_command_runs(argv):
         [sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)], capture_output=True, text=True, check=False
     )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
-    if argv[1:] == ["--bogus"]:  # the error still names the command whose argument it is
-        assert done.stderr.startswith(f"qnets {argv[0]}: error: "), done.stderr
-    if argv[1:] == ["--help"]:
-        assert done.stdout.startswith(f"usage: qnets {argv[0]}"), done.stdout
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    if rest in (["--bogus"], MISTYPED.get(command)):  # the error still names the command whose argument it is
+        assert done.stderr.startswith(f"qnets {command}: error: "), done.stderr
+    if rest == MISTYPED.get(command):
+        assert "(did you mean " in done.stderr, done.stderr
+    if rest == ["--help"]:
+        assert done.stdout.startswith(f"usage: qnets {command}"), done.stdout
 
 
 def test_the_parsers_light_copies_equal_their_homes():
@@ -75,10 +84,12 @@ def test_the_parsers_light_copies_equal_their_homes():
     from qnets.theory.convex import all_bounds
     from qnets.theory.markov import derivations
 
+    from qnets.claims import registry
     from qnets.cli import choices
     from qnets.pipeline.sweep import AXES
 
     assert choices.FIGURE_NAMES == tuple(FIGURES)
+    assert choices.CLAIM_IDS == registry.CLAIM_IDS
     assert choices.BOUND_NAMES == tuple(all_bounds())
     assert choices.DERIVATION_NAMES == tuple(derivations())
     assert choices.PROBLEM_NAMES == tuple(scenarios.PROBLEMS)

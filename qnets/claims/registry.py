@@ -33,24 +33,6 @@ def claims_shown_in(figure: str) -> list[str]:
     return [claim_id for claim_id, claim in CLAIMS.items() if figure in claim.figures]
 
 
-def claim_id_of(text: str) -> str:
-    """The registered id that ``text`` names, in any case (``c3`` is ``C3``).
-
-    Raises
-    ------
-    InputError
-        If no claim has that id; the message lists the known ids and the closest match.
-    """
-    key = text.strip().upper()
-    if key in CLAIMS:
-        return key
-    from difflib import get_close_matches
-
-    close = get_close_matches(key, list(CLAIMS), n=1)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    raise InputError(f"unknown claim id {text!r}{hint}; known: {', '.join(CLAIMS)}")
-
-
 @dataclass(frozen=True)
 class _CheckRun:
     """``check(claim)``: the claim's verdict with root seed ``seed`` (a crash is a failing verdict)."""

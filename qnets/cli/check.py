@@ -16,7 +16,9 @@ from qnets.cli._common import (
     backend_of,
     print_table,
 )
+from qnets.cli.choices import CLAIM_IDS
 from qnets.cli.commands import HELPS
+from qnets.cli.parsing import did_you_mean
 
 HELP = HELPS["check"]
 #: Where the subpackages of ``qnets`` live in the source tree (``package-dir`` in pyproject.toml).
@@ -26,7 +28,7 @@ SOURCE_FOLDERS = {"qnets.simulate": "simulate", "qnets.theory": "theory", "qnets
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``check`` and its options to ``commands``."""
     check = commands.add_parser("check", help=HELP, description=HELP)
-    check.add_argument("ids", nargs="*", help="claim ids such as C3 M2 E1, in any case (default: all)")
+    check.add_argument("ids", nargs="*", type=claim_id, help="claim ids such as C3 M2 E1, in any case (default: all)")
     add_speed_options(check, "about a minute on 2 cores", "about 5 minutes on 2 cores")
     add_seed_option(check, "the checks")
     add_parallel_options(check)
@@ -40,6 +42,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         "running its check",
     )
     check.set_defaults(handler=run_command)
+
+
+def claim_id(text: str) -> str:
+    """An argparse type: the claim id that ``text`` names, in any case (``c3`` is ``C3``)."""
+    key = text.strip().upper()
+    if key not in CLAIM_IDS:
+        hint = did_you_mean(key, CLAIM_IDS)
+        raise argparse.ArgumentTypeError(f"unknown claim id {text!r}{hint}; known: {', '.join(CLAIM_IDS)}")
+    return key
 
 
 def source_path(module: str) -> Path:
@@ -86,12 +97,9 @@ def where(claim_id: str) -> dict[str, str | list[str]]:
     return files
 
 
-def _distinct_ids(given: list[str]) -> list[str]:
-    """The claim ids of ``given`` (any case), each once, in the order given.  Every id is validated
-    first; then a repeated id is run once and a line on stderr says so."""
-    from qnets.claims.registry import claim_id_of
-
-    resolved = [claim_id_of(text) for text in given]
+def _distinct_ids(resolved: list[str]) -> list[str]:
+    """The claim ids ``resolved`` (validated by :func:`claim_id`), each once, in the order given;
+    a repeated id is run once and a line on stderr says so."""
     ids = list(dict.fromkeys(resolved))
     for claim_id in ids:
         if resolved.count(claim_id) > 1:

@@ -1,6 +1,6 @@
 """What the command line's parsers offer and the bounds they enforce, importable without numpy.
 
-The parsers of ``figures``, ``bound``, ``sweep``, ``simulate`` and ``markov`` list names and
+The parsers of ``check``, ``figures``, ``bound``, ``sweep``, ``simulate`` and ``markov`` list names and
 state limits whose homes (the figure registry, the bounds, the engines, the Markov chains)
 import numpy, matplotlib, sympy or scipy; building ``--help`` or refusing a mistyped option
 from those homes would cost seconds.  So the parsers read the plain copies here, and
@@ -28,6 +28,13 @@ FIGURE_NAMES = (
     "cnn-batch",
     "cnn-lr",
     "cnn-weights",
+)
+#: The claim ids of :data:`qnets.claims.registry.CLAIM_IDS`, in its order.
+CLAIM_IDS = (
+    *(f"C{i}" for i in range(1, 10)),
+    *(f"M{i}" for i in range(1, 7)),
+    *(f"E{i}" for i in range(1, 6)),
+    *(f"N{i}" for i in range(1, 6)),
 )
 #: The bounds of :func:`qnets.theory.convex.all_bounds`, in its order.
 BOUND_NAMES = ("C2", "sgd-strongly-convex", "C3", "sgd-convex", "C4", "C5", "C6", "C7", "C6-limit", "C7-distance")

@@ -27,17 +27,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Build the named figures; exit status 1 if any fails."""
+    """Build the named figures; exit status 1 if any fails.  A mistyped name is refused before
+    the figures (and matplotlib) are imported."""
+    names = args.names or list(FIGURE_NAMES)
+    unknown = [n for n in names if n not in FIGURE_NAMES]
+    if unknown:
+        hints = "".join(did_you_mean(name, FIGURE_NAMES) for name in unknown)
+        raise InputError(f"unknown figure(s) {', '.join(unknown)}{hints}; known: {', '.join(FIGURE_NAMES)}")
     from qnets.figures.registry import FIGURES
     from qnets.output import prepare_output_dir
     from qnets.pipeline.cache import Cache
     from qnets.pipeline.reproduce import build_figures
 
-    names = args.names or list(FIGURES)
-    unknown = [n for n in names if n not in FIGURES]
-    if unknown:
-        hints = "".join(did_you_mean(name, list(FIGURES)) for name in unknown)
-        raise InputError(f"unknown figure(s) {', '.join(unknown)}{hints}; known: {', '.join(FIGURES)}")
     for name in dict.fromkeys(names):
         if names.count(name) > 1:
             print(f"qnets figures: figure {name} given {names.count(name)} times; it is built once", file=sys.stderr)
