@@ -24,7 +24,13 @@ from qnets.cli import COMMANDS
 RATIO = 20.0
 TOP_LEVEL = [["--version"], ["--help"], ["reprodce"], []]
 #: A mistyped name, per command that takes names (each gets a "did you mean").
-MISTYPED = {"check": ["c33"], "figures": ["tightnes"], "bound": ["C33"], "simulate": ["--method", "SRR"]}
+MISTYPED = {
+    "check": ["c33"],
+    "figures": ["tightnes"],
+    "bound": ["C33"],
+    "simulate": ["--method", "SRR"],
+    "nets": ["--model", "mlp3"],
+}
 #: Per command: its ``--help``, an unknown option and, where it takes names, a mistyped one.
 OWN = {
     command: [[command, "--help"], [command, "--bogus"]]
@@ -81,6 +87,7 @@ def test_the_parsers_light_copies_equal_their_homes():
     from qnets.figures.registry import FIGURES
     from qnets.simulate import _validate, monte_carlo, scenarios
     from qnets.simulate.markov import limits
+    from qnets.simulate.nets import DATASETS, METHODS, OPTIMIZERS
     from qnets.theory.convex import all_bounds
     from qnets.theory.markov import derivations
 
@@ -90,6 +97,7 @@ def test_the_parsers_light_copies_equal_their_homes():
 
     assert choices.FIGURE_NAMES == tuple(FIGURES)
     assert choices.CLAIM_IDS == registry.CLAIM_IDS
+    assert (choices.DATASETS, choices.NET_METHODS, choices.OPTIMIZERS) == (DATASETS, METHODS, OPTIMIZERS)
     assert choices.BOUND_NAMES == tuple(all_bounds())
     assert choices.DERIVATION_NAMES == tuple(derivations())
     assert choices.PROBLEM_NAMES == tuple(scenarios.PROBLEMS)

@@ -1,9 +1,9 @@
 """What the command line's parsers offer and the bounds they enforce, importable without numpy.
 
-The parsers of ``check``, ``figures``, ``bound``, ``sweep``, ``simulate`` and ``markov`` list names and
-state limits whose homes (the figure registry, the bounds, the engines, the Markov chains)
-import numpy, matplotlib, sympy or scipy; building ``--help`` or refusing a mistyped option
-from those homes would cost seconds.  So the parsers read the plain copies here, and
+The parsers of ``check``, ``figures``, ``bound``, ``nets``, ``sweep``, ``simulate`` and
+``markov`` list names and state limits whose homes (the claim and figure registries, the bounds,
+the engines, the Markov chains) import numpy, matplotlib, sympy or scipy; building ``--help`` or
+refusing a mistyped option from those homes would cost seconds.  So the parsers read the plain copies here, and
 ``tests/test_startup.py`` asserts that each one equals its home, so that they cannot drift apart.
 """
 
@@ -40,6 +40,12 @@ CLAIM_IDS = (
 BOUND_NAMES = ("C2", "sgd-strongly-convex", "C3", "sgd-convex", "C4", "C5", "C6", "C7", "C6-limit", "C7-distance")
 #: The derivations of :func:`qnets.theory.markov.derivations`.
 DERIVATION_NAMES = ("M2", "M3", "M4")
+#: :data:`qnets.simulate.nets.data.DATASETS`: the data sets of ``qnets nets``.
+DATASETS = ("digits", "mnist1d")
+#: :data:`qnets.simulate.nets.training.METHODS`: the training methods of ``qnets nets``.
+NET_METHODS = ("fp", "bc", "sr", "r")
+#: :data:`qnets.simulate.nets.optimizers.OPTIMIZERS`: the optimisers of ``qnets nets``.
+OPTIMIZERS = ("sgd", "adam")
 #: The problems of :data:`qnets.simulate.scenarios.PROBLEMS`.
 PROBLEM_NAMES = ("quadratic", "ill-conditioned", "least-squares", "logistic", "double-well", "multiwell")
 #: :data:`qnets.pipeline.sweep.AXES`: the axes of a sweep.

@@ -12,8 +12,8 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from qnets.cli._common import add_memory_option, add_speed_options, check_cost, print_table, real, whole
+from qnets.cli.choices import DATASETS, NET_METHODS, OPTIMIZERS
 from qnets.cli.commands import HELPS
-from qnets.errors import InputError
 from qnets.seed import SEED
 
 if TYPE_CHECKING:
@@ -33,25 +33,40 @@ def register(commands: argparse._SubParsersAction) -> None:
     nets.add_argument("--seed", type=whole(0), default=SEED, help=f"root seed of the training runs (default {SEED})")
     nets.add_argument(
         "--dataset",
+        choices=DATASETS,
+        metavar="DATASET",
         help="digits (scikit-learn's bundled 8x8 digits; the default of the MLPs) or mnist1d "
         "(MNIST-1D, generated locally and cached; the default of the CNN)",
     )
     nets.add_argument(
         "--model",
         default="mlp",
+        choices=tuple(MODELS),
+        metavar="MODEL",
         help="mlp (one hidden layer, the default), mlp2 (two) or cnn (MNIST-1D's 1-D CNN, 3 convolutions)",
     )
     nets.add_argument("--width", type=whole(1), help="hidden-layer width, or the CNN's channels (default 64; CNN 25)")
-    nets.add_argument("--study", default="table", help=f"which study to run: {', '.join(STUDIES)} (default table)")
+    nets.add_argument(
+        "--study",
+        default="table",
+        choices=STUDIES,
+        metavar="STUDY",
+        help=f"which study to run: {', '.join(STUDIES)} (default table)",
+    )
     nets.add_argument(
         "--method",
         action="append",
         type=str.lower,
+        choices=NET_METHODS,
+        metavar="METHOD",
         help="fp, bc, sr or r, any case (repeatable; default all four, the table's rows)",
     )
     nets.add_argument(
         "--optimizer",
         action="append",
+        type=str.lower,
+        choices=OPTIMIZERS,
+        metavar="OPTIMIZER",
         help="sgd or adam (repeatable; the table's rows; default sgd, and both for the CNN)",
     )
     nets.add_argument(
@@ -79,24 +94,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def table_sizes(args: argparse.Namespace) -> Sizes:
     """The study sizes of ``--quick``/``--full`` for ``--model`` with the options given on the command line."""
-    from qnets.simulate.nets.data import DATASETS
-    from qnets.simulate.nets.optimizers import OPTIMIZERS
     from qnets.simulate.nets.studies import sizes
-    from qnets.simulate.nets.training import METHODS
 
-    if args.model not in MODELS:
-        raise InputError(f"--model must be one of {', '.join(MODELS)}, got {args.model!r}")
-    if args.study not in STUDIES:
-        raise InputError(f"--study must be one of {', '.join(STUDIES)}, got {args.study!r}")
-    if args.dataset is not None and args.dataset not in DATASETS:
-        raise InputError(f"--dataset must be one of {', '.join(DATASETS)}, got {args.dataset!r}")
     model, layers = MODELS[args.model]
     base = sizes(not args.full, model)
     width = base.hidden[0] if args.width is None else args.width
-    for option, values, allowed in (("--method", args.method, METHODS), ("--optimizer", args.optimizer, OPTIMIZERS)):
-        unknown = [v for v in values or () if v not in allowed]
-        if unknown:
-            raise InputError(f"{option} must be one of {', '.join(allowed)}, got {', '.join(unknown)}")
     optimizers = tuple(args.optimizer) if args.optimizer else None
     changes = {
         "dataset": args.dataset,
