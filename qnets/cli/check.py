@@ -28,7 +28,9 @@ SOURCE_FOLDERS = {"qnets.simulate": "simulate", "qnets.theory": "theory", "qnets
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``check`` and its options to ``commands``."""
     check = commands.add_parser("check", help=HELP, description=HELP)
-    check.add_argument("ids", nargs="*", type=claim_id, help="claim ids such as C3 M2 E1, in any case (default: all)")
+    check.add_argument(
+        "ids", nargs="*", type=parse_claim_id, help="claim ids such as C3 M2 E1, in any case (default: all)"
+    )
     add_speed_options(check, "about a minute on 2 cores", "about 5 minutes on 2 cores")
     add_seed_option(check, "the checks")
     add_parallel_options(check)
@@ -44,7 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=run_command)
 
 
-def claim_id(text: str) -> str:
+def parse_claim_id(text: str) -> str:
     """An argparse type: the claim id that ``text`` names, in any case (``c3`` is ``C3``)."""
     key = text.strip().upper()
     if key not in CLAIM_IDS:
@@ -98,7 +100,7 @@ def where(claim_id: str) -> dict[str, str | list[str]]:
 
 
 def _distinct_ids(resolved: list[str]) -> list[str]:
-    """The claim ids ``resolved`` (validated by :func:`claim_id`), each once, in the order given;
+    """The claim ids ``resolved`` (validated by :func:`parse_claim_id`), each once, in the order given;
     a repeated id is run once and a line on stderr says so."""
     ids = list(dict.fromkeys(resolved))
     for claim_id in ids:
