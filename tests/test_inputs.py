@@ -363,3 +363,49 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     assert main(argv) == 0  # the re-run resumes from the cache
     assert "2 results: 2 from cache" in (tmp_path / "report.md").read_text()
     assert len(strict_json((tmp_path / "verdicts.json").read_text())) == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "work"),
+    [
+        (["reproduce", "--full", "--max-work", "10min"], "qnets.pipeline.reproduce.reproduce"),
+        (["check", "C3", "--full", "--max-work", "1min"], "qnets.claims.run_checks"),
+        (["figures", "nets-table", "--full", "--max-work", "10min"], "qnets.pipeline.reproduce.build_figures"),
+    ],
+    ids=["reproduce", "check", "figures"],
+)
+def test_full_runs_above_max_work_are_refused_before_any_work(capsys, monkeypatch, argv, work):
+    """``--max-work`` is checked against the --full estimate of reproduce, check and figures (it
+    was accepted and ignored); the work itself is replaced so that a missed refusal fails at once."""
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError(f"qnets {argv[0]} --full started its work above --max-work")
+
+    module, name = work.rsplit(".", 1)
+    monkeypatch.setattr(module + "." + name, must_not_run)
+    err = one_line_error(capsys, argv)
+    assert f"qnets {argv[0]} --full is expected to take about" in err and "above --max-work" in err
+
+
+def test_figures_estimate_counts_the_study_a_figure_computes_alone():
+    """``nets-table`` records no cost of its own (N1 carries the table study's), but built alone it
+    computes the study: the estimate counts at least N1's recorded seconds."""
+    from qnets.figures.registry import FIGURES
+
+    from qnets.claims import CLAIMS
+    from qnets.pipeline.reproduce import full_wall_seconds
+
+    assert FIGURES["nets-table"].full_seconds < CLAIMS["N1"].full_seconds / 100
+    assert full_wall_seconds({}, {"nets-table": FIGURES["nets-table"]}) >= CLAIMS["N1"].full_seconds
+
+
+def test_the_readme_full_reproduce_fits_the_default_max_work():
+    from qnets.cli._common import DEFAULT_MAX_WORK, duration
+    from qnets.pipeline.reproduce import full_wall_seconds
+
+    assert 0 < full_wall_seconds() < duration(DEFAULT_MAX_WORK)
+
+
+def test_quick_runs_are_not_estimated_against_max_work(capsys):
+    assert main(["check", "C1", "--max-work", "1", "--quiet"]) == 0
+    assert "C1" in capsys.readouterr().out

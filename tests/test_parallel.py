@@ -181,3 +181,14 @@ def test_run_cached_refuses_groups_that_do_not_partition_the_tasks(tmp_path):
     for groups in ([[0]], [[0, 1], [1]], [[0, 2], [1]]):
         with pytest.raises(ValueError, match=r"groups must partition the task indices 0\.\.1"):
             run_cached(tasks, Cache(tmp_path, enabled=False), parallel.SERIAL, groups=groups)
+
+
+def test_schedule_wall_seconds_is_list_scheduling_on_the_freest_worker():
+    """Hand-scheduled: loads 5, 4, 3, 3, 3 on 2 workers go 5 | 4, 3 -> second (7), 3 -> first (8),
+    3 -> second (10); on 3 workers 5 | 4 | 3, then 3 -> third (6), 3 -> second (7); on 1, the sum."""
+    loads = [5.0, 4.0, 3.0, 3.0, 3.0]
+    assert schedule.wall_seconds(loads, 2) == 10.0
+    assert schedule.wall_seconds(loads, 3) == 7.0
+    assert schedule.wall_seconds(loads, 1) == 18.0
+    with pytest.raises(ValueError, match="workers must be >= 1"):
+        schedule.wall_seconds(loads, 0)

@@ -122,8 +122,10 @@ def duration(text: str) -> float:
     return value
 
 
-def add_memory_option(parser: argparse.ArgumentParser) -> None:
-    """``--max-memory`` and ``--max-work``: the budgets every estimate is checked against."""
+def add_memory_option(parser: argparse.ArgumentParser, full_runs_only: bool = False) -> None:
+    """``--max-memory`` and ``--max-work``: the budgets every estimate is checked against
+    (``full_runs_only``: the command estimates its time only at ``--full``, from its tasks'
+    recorded full-size seconds, see :func:`check_full_work`)."""
     parser.add_argument(
         "--max-memory",
         type=memory_size,
@@ -137,8 +139,14 @@ def add_memory_option(parser: argparse.ArgumentParser) -> None:
         type=duration,
         default=duration(DEFAULT_MAX_WORK),
         metavar="TIME",
-        help=f"refuse runs estimated to take longer than this on a 2-core machine (default {DEFAULT_MAX_WORK}); "
-        "give a longer time such as 10h, or 'unlimited', to go past it on purpose",
+        help=f"refuse {'--full ' if full_runs_only else ''}runs estimated to take longer than this on a 2-core "
+        f"machine (default {DEFAULT_MAX_WORK}"
+        + (
+            "; the estimate sums the tasks' recorded full-size times, the quick sizes are not estimated"
+            if full_runs_only
+            else ""
+        )
+        + "); give a longer time such as 10h, or 'unlimited', to go past it on purpose",
     )
 
 
@@ -158,6 +166,18 @@ def check_cost(cost: Cost, args: argparse.Namespace, options: str) -> None:
             f"{options} are about {cost.work:.3g} {cost.unit}, about {format_seconds(cost.seconds)} on 2 cores, "
             f"above --max-work {format_seconds(args.max_work)}; use smaller sizes, or pass --max-work unlimited "
             "to go past the limit on purpose"
+        )
+
+
+def check_full_work(seconds: float, args: argparse.Namespace, command: str) -> None:
+    """Refuse, in one line, a ``--full`` run of ``command`` whose expected wall ``seconds`` on
+    2 cores (from its tasks' recorded full-size seconds) exceed ``--max-work``; a quick run
+    passes unchecked."""
+    if args.full and seconds > args.max_work:
+        raise InputError(
+            f"qnets {command} --full is expected to take about {format_seconds(seconds)} on 2 cores (its tasks' "
+            f"recorded full-size times), above --max-work {format_seconds(args.max_work)}; pass a longer "
+            "--max-work, or 'unlimited', to go past the limit on purpose"
         )
 
 

@@ -28,7 +28,7 @@ from qnets.output import environment, prepare_output_dir, write_json
 from qnets.pipeline.cache import Cache
 from qnets.pipeline.progress import Progress
 from qnets.pipeline.report import ClaimRow, FailedFigure, Report, write_html, write_markdown
-from qnets.pipeline.schedule import plan
+from qnets.pipeline.schedule import group_seconds, plan, wall_seconds
 from qnets.pipeline.tasks import CheckTask, Failure, FigureDataTask, run_tasks, verdict_of
 
 
@@ -78,6 +78,42 @@ def figure_parameters(spec: FigureSpec, quick: bool, seed: int) -> dict:
     return {**params, "seed": seed} if "seed" in params else params
 
 
+def _tasks(
+    claims: dict[str, Claim], computed: list[FigureSpec], quick: bool, seed: int
+) -> list[CheckTask | FigureDataTask]:
+    """The checks of ``claims``, then the computations of the figures ``computed``, as tasks."""
+    tasks: list[CheckTask | FigureDataTask] = [CheckTask(claim, quick, seed) for claim in claims.values()]
+    return tasks + [FigureDataTask(spec, figure_parameters(spec, quick, seed)) for spec in computed]
+
+
+def full_wall_seconds(
+    claims: dict[str, Claim] | None = None, figures: dict[str, FigureSpec] | None = None, workers: int = 2
+) -> float:
+    """The expected wall seconds of the ``--full`` run of ``claims`` and ``figures`` (default: all)
+    on ``workers`` processes, as :func:`reproduce` schedules it: the tasks' recorded full-size
+    seconds, grouped and ordered by :func:`~qnets.pipeline.schedule.plan`, summed by
+    :func:`~qnets.pipeline.schedule.wall_seconds`.  Figures drawn from verdicts cost nothing here.
+
+    A study's cost is recorded on the task of the registry that computes it first (N1 for the
+    network table), so a group that shares a study counts at least the largest recorded seconds
+    of any registry task naming it: ``qnets figures nets-table`` alone pays for the study too."""
+    claims = CLAIMS if claims is None else claims
+    specs = list((FIGURES if figures is None else figures).values())
+    computed = [spec for spec in specs if spec.from_verdicts is None]
+    tasks = _tasks(_shown_claims(specs, False, claims), computed, False, SEED)
+    groups = plan(tasks)
+    study_seconds: dict[str, float] = {}
+    recorded: list[Claim | FigureSpec] = [*CLAIMS.values(), *FIGURES.values()]
+    for task in recorded:
+        if task.study is not None:
+            study_seconds[task.study] = max(study_seconds.get(task.study, 0.0), task.full_seconds)
+    loads = [
+        max(load, study_seconds.get(tasks[group[0]].study or "", 0.0))
+        for group, load in zip(groups, group_seconds(tasks, groups), strict=True)
+    ]
+    return wall_seconds(loads, workers)
+
+
 def _compute(
     claims: dict[str, Claim],
     specs: list[FigureSpec],
@@ -93,8 +129,7 @@ def _compute(
     Returns the verdicts by claim id, the figures' data by name, and the progress counter (one
     step per task and per figure drawn from verdicts, which are drawn afterwards)."""
     computed = [spec for spec in specs if spec.from_verdicts is None]
-    tasks: list[CheckTask | FigureDataTask] = [CheckTask(claim, quick, seed) for claim in claims.values()]
-    tasks += [FigureDataTask(spec, figure_parameters(spec, quick, seed)) for spec in computed]
+    tasks = _tasks(claims, computed, quick, seed)
     labels = [task.label for task in tasks]
     progress = Progress(len(claims) + len(specs), quiet, {task.label: task.expected_seconds for task in tasks})
     outcomes = run_tasks(tasks, labels, cache, backend, progress, _note, plan(tasks))

@@ -8,6 +8,9 @@ own module.
 * Longest first: the tasks start in decreasing order of their expected seconds, so that no long
   task starts late and runs alone at the end while the other workers idle.  The same numbers
   weight the estimate of the time left (:class:`qnets.pipeline.progress.Progress`).
+* The estimate of a run's wall time (:func:`wall_seconds`), which ``--max-work`` is checked
+  against before a ``--full`` run starts: the groups handed, in this order, to the worker that
+  frees first, as a process pool does.
 * Shared work: tasks that name the same ``study`` call the same memoised study of
   :mod:`qnets.simulate.nets.studies`, which each process computes once per ``(sizes, seed)``
   (``functools.cache``).  Run in one process, one after another, they pay for the study once;
@@ -47,3 +50,23 @@ def plan(tasks: Sequence[ScheduledTask]) -> list[list[int]]:
             by_study[task.study] = [index]
             groups.append(by_study[task.study])
     return sorted(groups, key=lambda group: (-sum(tasks[index].expected_seconds for index in group), min(group)))
+
+
+def group_seconds(tasks: Sequence[ScheduledTask], groups: Sequence[Sequence[int]]) -> list[float]:
+    """Each group's expected seconds: the sum of its members' ``expected_seconds``."""
+    return [sum(tasks[index].expected_seconds for index in group) for group in groups]
+
+
+def wall_seconds(loads: Sequence[float], workers: int) -> float:
+    """The expected wall seconds of running groups of expected seconds ``loads``, handed out in
+    this order, on ``workers`` processes.
+
+    List scheduling: each group in turn goes to the worker whose load is smallest (the one that
+    frees first); the result is the largest load, ``max_w sum_{g -> w} s_g``.  It is an estimate
+    from scheduling hints, never a measurement."""
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    totals = [0.0] * workers
+    for load in loads:
+        totals[totals.index(min(totals))] += load
+    return max(totals)
