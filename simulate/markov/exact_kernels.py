@@ -200,12 +200,12 @@ def _gaussian_row(ts, count, width, qs):
 
 
 @numba.njit(cache=True, inline="always")
-def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs):
+def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, clear=True):
     """Write row ``x`` of the SR law (step ``lr``, contraction ``factor = 1 - lr h``) into ``law``
-    (length ``K``; zero outside the band) and return the band ``(first, last)``; ``ts`` and ``qs``
-    (length ``K + 1``) are scratch for the points and their ramps.  Only the points with
-    ``|t| < R`` are evaluated; beyond, ``q`` is 0 (exactly for bounded noise, within
-    ``W psi(z_tail)`` for Gaussian noise: the tail lumped on the band's ends)."""
+    (length ``K``; zero outside the band, or left as it was there if not ``clear``) and return the
+    band ``(first, last)``; ``ts`` and ``qs`` (length ``K + 1``) are scratch for the points and
+    their ramps.  Only the points with ``|t| < R`` are evaluated; beyond, ``q`` is 0 (exactly for
+    bounded noise, within ``W psi(z_tail)`` for Gaussian noise: the tail lumped on the band's ends)."""
     n = z.size
     mean = z[x] * factor
     inverse = 1.0 / delta
@@ -224,7 +224,8 @@ def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts
     # beyond an edge of the box (a step that overshoots it) shrinks to that edge's point.
     first = min(max(0, math.ceil(-reach - t0)), n - 1)
     last = max(min(n - 1, math.floor(2.0 + reach - t0)), first)
-    law[:] = 0.0
+    if clear:
+        law[:] = 0.0
     # points t_{first-1} .. t_{last-1} at ts[0 .. last-first] (F_last = 1 needs no point)
     count = last - first + 1
     for i in range(count):
@@ -279,7 +280,7 @@ def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even,
     factor = 1.0 - lr * h
     if not symmetric:
         for x in range(n):
-            first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs)
+            first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, False)
             even[x, first : last + 1] = law[first : last + 1]
             bands[x, 0] = bands[x, 2] = first
             bands[x, 1] = bands[x, 3] = last + 1
@@ -288,7 +289,7 @@ def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even,
     centre = n % 2
     for row in range(n - low):
         x = low + row
-        first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs)
+        first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, False)
         direct_from = max(first, low)  # columns direct_from .. last keep their place
         mirrored_to = min(last, low - 1)  # columns first .. mirrored_to are mirrored
         lo, hi = n, 0
