@@ -166,3 +166,15 @@ def test_e2_gives_the_same_bits_on_one_thread_and_on_two(monkeypatch):
         runs.append(exact_sr_quadratic(problem, grid, box, inverse_time(0.5), 30))
     assert kernels.BLOCKS < problem.d  # several blocks, so two threads share them
     assert np.array_equal(runs[0].last, runs[1].last) and np.array_equal(runs[0].averaged, runs[1].averaged)
+
+
+def test_e2_threads_follow_the_cores_and_a_workers_one_thread_limit(monkeypatch):
+    from qnets import parallel
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert kernels.threads() == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as in a worker of qnets.parallel
+    assert kernels.threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    assert kernels.threads() == 2
