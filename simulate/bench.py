@@ -33,11 +33,11 @@ References measured in the same process, each beside its figure (:data:`REFERENC
 * the compiled engine (``engine="compiled"``, :mod:`qnets.simulate.kernels`) against the numpy engine
   and against numpy's draw-only rate (``compiled_coord_steps_per_s``; compile time excluded);
 * E2 at ``d = 10^4``, ``T = 500``, constant and ``a_t = 1/(mu (t+1))`` with ``mu = 0.5``: its
-  dense-equivalent multiply-add rate (``2 K'^2`` per vector, two vectors, per distinct coordinate
-  and step, ``K'`` the folded state count; the banded kernels do fewer) against one thread's
-  float64 matmul rate of ``512^3`` (the peak) and of ``(2 d x K') (K' x K')`` (E2's shape as one
-  product); the decaying step's time per ramp point its laws need (those within ``Z_TAIL``
-  standard deviations, :func:`_ramp_points`) against scipy's ``erfc`` per point;
+  multiply-add rate (``2 K'^2`` per vector, two vectors, per distinct coordinate and step,
+  ``K'`` the folded state count) against one thread's float64 matmul rate of ``512^3`` (the peak)
+  and of ``(2 d x K') (K' x K')`` (E2's shape as one product); the decaying step's time per ramp
+  point its laws need (those within ``Z_TAIL`` standard deviations, :func:`_ramp_points`) against
+  scipy's ``erfc`` per point;
 * the stationary solver on the three-well chains against scipy's plain ``spsolve`` (COLAMD,
   partial pivoting) of the same system pinned at the same state (:func:`spsolve_reference`).
 """

@@ -266,25 +266,23 @@ def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts
     return first, last
 
 
-@numba.njit(cache=True, inline="always")
-def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, bands, law, ts, qs):
+@numba.njit(cache=True)
+def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, law, ts, qs):
     """The kernels of one coordinate at step ``lr``: the full one into ``even`` (not symmetric), or
     the folded one into ``even`` and the odd one into ``odd`` (symmetric; see the module doc).
 
-    Row ``i`` of ``even`` is written on columns ``bands[i, 0] .. bands[i, 1] - 1`` only and row
-    ``i - shift`` of ``odd`` on ``bands[i, 2] .. bands[i, 3] - 1`` (``shift`` is 1 when the folded
-    states include the centre ``z = 0``, where odd functions vanish, else 0); the entries outside
-    are never read.  Folding row ``x`` sends column ``j >= low`` to ``j - low`` and ``j < low`` to
-    its mirror ``n - 1 - j - low``, with the odd kernel taking ``-T(x, j)`` there."""
+    Folding row ``x`` sends column ``j >= low`` to ``j - low`` and ``j < low`` to its mirror
+    ``n - 1 - j - low``, the odd kernel taking ``-T(x, j)`` there and leaving out the centre
+    ``z = 0`` (where odd functions vanish) when the lattice has one."""
     n = z.size
     factor = 1.0 - lr * h
+    even[:, :] = 0.0
     if not symmetric:
         for x in range(n):
             first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, False)
             even[x, first : last + 1] = law[first : last + 1]
-            bands[x, 0] = bands[x, 2] = first
-            bands[x, 1] = bands[x, 3] = last + 1
         return
+    odd[:, :] = 0.0
     low = n // 2  # the states z >= 0 are low .. n-1; the centre (z = 0) is low when n is odd
     centre = n % 2
     for row in range(n - low):
@@ -292,61 +290,51 @@ def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even,
         first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, False)
         direct_from = max(first, low)  # columns direct_from .. last keep their place
         mirrored_to = min(last, low - 1)  # columns first .. mirrored_to are mirrored
-        lo, hi = n, 0
-        if direct_from <= last:
-            lo, hi = direct_from - low, last - low + 1
-        if first <= mirrored_to:
-            lo, hi = min(lo, n - 1 - mirrored_to - low), max(hi, n - first - low)
-        bands[row, 0], bands[row, 1] = lo, hi
         even_row = even[row]
-        _zero(even_row, lo, hi)
         _add(law, direct_from, last + 1 - direct_from, even_row, direct_from - low, 1.0)
         _add_mirrored(law, first, mirrored_to + 1 - first, even_row, n - 1 - first - low, 1.0)
-        odd_lo, odd_hi = max(lo - centre, 0), max(hi - centre, 0)
-        bands[row, 2], bands[row, 3] = odd_lo, max(odd_hi, odd_lo)
         if row < centre:  # the centre's row: no odd row
             continue
         odd_row = odd[row - centre]
-        _zero(odd_row, odd_lo, odd_hi)
         odd_from = max(direct_from, low + centre)  # the centre has no odd column
         _add(law, odd_from, last + 1 - odd_from, odd_row, odd_from - low - centre, 1.0)
         _add_mirrored(law, first, mirrored_to + 1 - first, odd_row, n - 1 - first - low - centre, -1.0)
 
 
 @numba.njit(cache=True, inline="always")
-def _zero(out, lo, hi):
-    """``out[lo:hi] = 0`` (unsigned indices, as in :func:`_axpy`)."""
-    for j in range(numba.uint64(lo), numba.uint64(max(hi, lo))):
-        out[j] = 0.0
-
-
-@numba.njit(cache=True, inline="always")
 def _add(source, start, count, out, at, sign):
-    """``out[at + m] += sign source[start + m]`` for ``m < count`` (none if ``count <= 0``)."""
+    """``out[at + m] += sign source[start + m]`` for ``m < count`` (none if ``count <= 0``), indexed
+    by unsigned integers (numba then drops its negative-index wraparound)."""
     for m in range(numba.uint64(max(count, 0))):
         out[numba.uint64(at) + m] += sign * source[numba.uint64(start) + m]
 
 
 @numba.njit(cache=True, inline="always")
 def _add_mirrored(source, start, count, out, top, sign):
-    """``out[top - m] += sign source[start + m]`` for ``m < count`` (none if ``count <= 0``)."""
+    """``out[top - m] += sign source[start + m]`` for ``m < count`` (none if ``count <= 0``; unsigned
+    indices as in :func:`_add`)."""
     for m in range(numba.uint64(max(count, 0))):
         out[numba.uint64(top) - m] += sign * source[numba.uint64(start) + m]
 
 
 @numba.njit(cache=True, inline="always")
-def _advance(p, u, even, transfer, bands, z_odd, p_next, u_next):
-    """One step: ``p_next = p T`` and ``u_next = (u + z p) T`` (``T``: ``even`` and ``transfer``, on
-    the columns of ``bands``, see :func:`_build`)."""
+def _advance(p, u, even, transfer, z_odd, p_next, u_next):
+    """One step: ``p_next = p T`` and ``u_next = (u + z p) T`` (``T``: ``even`` and ``transfer``).
+    Full rows: over the band only, the loops' variable ends cost more than the zeros they skip."""
     size, odd_size = p.size, u.size
     shift = size - odd_size  # the odd states are the last odd_size of the folded ones
     p_next[:] = 0.0
     u_next[:] = 0.0
     for i in range(size):
-        _axpy(p[i], even[i], p_next, bands[i, 0], bands[i, 1])
+        weight = p[i]
+        row = even[i]
+        for j in range(size):
+            p_next[j] += weight * row[j]
     for i in range(odd_size):
         carried = u[i] + z_odd[i] * p[i + shift]
-        _axpy(carried, transfer[i], u_next, bands[i + shift, 2], bands[i + shift, 3])
+        row = transfer[i]
+        for j in range(odd_size):
+            u_next[j] += carried * row[j]
 
 
 @numba.njit(cache=True, inline="always")
@@ -366,15 +354,7 @@ def _dot(x, y):
     return (s0 + s1) + (s2 + s3)
 
 
-@numba.njit(cache=True, inline="always")
-def _axpy(weight, row, out, lo, hi):
-    """``out[lo:hi] += weight row[lo:hi]``, indexed by unsigned integers (numba then drops its
-    negative-index wraparound, and the loop vectorises)."""
-    for j in range(numba.uint64(lo), numba.uint64(hi)):
-        out[j] += weight * row[j]
-
-
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath={"contract"})
 def propagate_block(
     zs, hs, starts, weights, rates, delta, kind, scale, values, probs, z_tail, symmetric, last, averaged
 ):
@@ -383,8 +363,9 @@ def propagate_block(
 
     Per step (see :mod:`qnets.simulate.markov.quadratic`): ``E S_{t+1}^2 = E S_t^2 + 2 u_t . z + p_t . z^2``,
     ``p_{t+1} = p_t T_t`` and ``u_{t+1} = (u_t + z p_t) T_t``; the kernels are rebuilt only when the
-    step size changes.  With ``symmetric`` the folded and odd kernels replace ``T_t``.  Releases
-    the GIL, so that :func:`propagate` runs blocks of coordinates on threads.
+    step size changes.  With ``symmetric`` the folded and odd kernels replace ``T_t``.  Products
+    and sums may be fused into multiply-adds (one rounding instead of two; the order of the sums is
+    kept).  Releases the GIL, so that :func:`propagate` runs blocks of coordinates on threads.
     """
     n = zs.shape[1]
     low = n // 2
@@ -393,7 +374,6 @@ def propagate_block(
     odd_size = size - centre if symmetric else n
     even = np.empty((size, size))
     odd = np.empty((odd_size, odd_size))
-    bands = np.empty((size, 4), dtype=np.int64)
     law, ts, qs = np.empty(n), np.empty(n + 2), np.empty(n + 2)
     p, u, p_next, u_next = np.empty(size), np.empty(odd_size), np.empty(size), np.empty(odd_size)
     for k in range(zs.shape[0]):
@@ -412,10 +392,10 @@ def propagate_block(
             lr = rates[t]
             if lr != built:
                 h = hs[k]
-                _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, bands, law, ts, qs)
+                _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, law, ts, qs)
                 built = lr
             squares += mean_square + 2.0 * _dot(u, z_odd)
-            _advance(p, u, even, transfer, bands, z_odd, p_next, u_next)
+            _advance(p, u, even, transfer, z_odd, p_next, u_next)
             p, p_next = p_next, p
             u, u_next = u_next, u
             mean_square = _dot(p, squares_even)

@@ -178,9 +178,9 @@ def exact_sr_quadratic(
     p_t . z^2`` and ``v`` is never formed), on the folded and odd kernels of about ``K/2`` states
     where the box is centred at ``w*`` and the noise symmetric, with the laws rebuilt only when
     the step size changes, from one ramp evaluation per point of each row's band within ``Z_TAIL``
-    standard deviations of the noise.  Cost per distinct coordinate and step: ``2 K' x band``
-    multiply-adds (``K' = K`` or about ``K/2``; the band at most ``K'`` wide), plus at most
-    ``K' (2 R + 1)`` ramp evaluations when the step changes (``R = Z_TAIL a sigma / delta``); memory
+    standard deviations of the noise.  Cost per distinct coordinate and step: ``2 K'^2``
+    multiply-adds (``K' = K`` or about ``K/2``), plus at most ``K' (2 R + 1)`` ramp evaluations
+    when the step changes (``R = Z_TAIL a sigma / delta``); memory
     ``O(K^2)`` a thread besides the output.  The distinct coordinates run in blocks on the cores
     (:func:`qnets.simulate.markov.exact_kernels.propagate`), with the same result whatever their
     number.
