@@ -36,7 +36,8 @@ References measured in the same process, each beside its figure (:data:`REFERENC
   multiply-add rate (``2 K'^2`` per vector, two vectors, per distinct coordinate and step,
   ``K'`` the folded state count) against one thread's float64 matmul rate of ``512^3`` (the peak)
   and of ``(2 d x K') (K' x K')`` (E2's shape as one product); the decaying step's time per ramp
-  point of its laws (counted from the bands' widths) against scipy's ``erfc`` per point;
+  point its laws need (those within ``Z_TAIL`` standard deviations, :func:`_ramp_points`) against
+  scipy's ``erfc`` per point;
 * the stationary solver on the three-well chains against scipy's plain ``spsolve`` (COLAMD,
   partial pivoting) of the same system pinned at the same state (:func:`spsolve_reference`).
 """
@@ -205,15 +206,26 @@ def _matmul_gflops(rows: int, inner: int, repeats: int = 5) -> float:
 
 
 def _ramp_points(problem: Quadratic, grid: Grid, box: Box, schedule: Callable[[int], float], steps: int) -> float:
-    """The ramp points E2's laws evaluate (rows x (band + 1) per distinct coordinate whenever the step
-    changes; bands as in :func:`qnets.simulate.markov.exact_kernels.law_row`, up to their ends' rounding)."""
+    """The ramp points E2's laws need: for each distinct coordinate, folded row and step change, the
+    points ``t_j = 1 + (z_j - z_x (1 - a h)) / delta``, ``j = -1 .. K-2``, within the noise's
+    ``Z_TAIL`` standard deviations (``|t_j| < R``, as in
+    :func:`qnets.simulate.markov.exact_kernels.law_row`; at most ``2 R + 1`` a row), counted from
+    the lattice's formula (up to the rounding of a point at ``+-R``)."""
     assert isinstance(problem.noise, GaussianNoise)
     size = round(float(box.hi[0] - box.lo[0]) / grid.delta) + 1
-    rows = size - size // 2  # the folded rows of the centred workload
+    centre = (size - 1) / 2
+    rows = np.arange(size // 2, size) - centre  # (x - c) of the folded rows of the centred workload
     rates = np.array([schedule(t) for t in range(steps)])
     changes = np.concatenate([[True], rates[1:] != rates[:-1]])
-    reach = exact_module.Z_TAIL * rates[changes] * problem.noise.sigma / grid.delta
-    return float(problem.d * rows * np.minimum(size + 1, 2 * reach + 4).sum())
+    h = np.asarray(problem.H, dtype=float)[:, None]
+    total = 0.0
+    for rate in rates[changes]:
+        reach = exact_module.Z_TAIL * rate * problem.noise.sigma / grid.delta
+        shift = centre - 1 + rows * (1 - rate * h)  # t_j = j - shift
+        lowest = np.maximum(np.floor(shift - reach) + 1, -1)
+        highest = np.minimum(np.ceil(shift + reach) - 1, size - 2)
+        total += float(np.maximum(highest - lowest + 1, 0).sum())
+    return total
 
 
 def _erfc_seconds_per_point(count: int = 1 << 22) -> float:

@@ -153,3 +153,28 @@ def test_the_ramp_check_catches_a_wrong_coefficient(monkeypatch):
     monkeypatch.setattr(kernels, "CODY_C", kernels.CODY_C * np.r_[np.ones(8), 1.001])  # a mistyped last digit
     monkeypatch.setattr(kernels, "scaled_gaussian_ramp", kernels.scaled_gaussian_ramp.py_func)
     assert ramp_relative_error(kernels.gaussian_ramp_upper.py_func) > 1
+
+
+def test_e2_gives_the_same_bits_on_one_thread_and_on_two(monkeypatch):
+    """The blocks of coordinates and the order of their sums do not depend on the thread count."""
+    problem = Quadratic(np.geomspace(0.5, 2.0, 40), noise=GaussianNoise(1.0))
+    grid = Grid(0.05)
+    box = Box.around(problem.w_star, 1.0, grid)
+    runs = []
+    for count in (1, 2):
+        monkeypatch.setattr(kernels, "threads", lambda count=count: count)
+        runs.append(exact_sr_quadratic(problem, grid, box, inverse_time(0.5), 30))
+    assert kernels.BLOCKS < problem.d  # several blocks, so two threads share them
+    assert np.array_equal(runs[0].last, runs[1].last) and np.array_equal(runs[0].averaged, runs[1].averaged)
+
+
+def test_e2_threads_follow_the_cores_and_a_workers_one_thread_limit(monkeypatch):
+    from qnets import parallel
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert kernels.threads() == 2
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as in a worker of qnets.parallel
+    assert kernels.threads() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    assert kernels.threads() == 2

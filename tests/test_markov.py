@@ -464,3 +464,23 @@ def test_certificate_reports_the_tiny_well_of_the_251_by_251_chain_that_sparse_l
     law = stationary(_three_well_rates(250))
     assert law.method == "sparse-lu" and law.residual <= 1e-13
     assert law.certificate > 0.5 and 0 < law.uncertified_mass < law.residual
+
+
+def test_sparse_lu_orders_a_grid_chain_by_nested_dissection_and_agrees_with_minimum_degree(monkeypatch):
+    """The ordering changes the rounding only: the two laws agree entry by entry; a chain with
+    other jumps than +-1 and +-cols is not taken for a grid."""
+    rate = _three_well_rates(40)
+    nested = stationary(rate, method="sparse-lu")
+    assert nested.choice == "asked for; ordered by nested dissection of the 41 x 41 grid"
+    order = stationary_module.nested_dissection(41, 41)
+    assert np.array_equal(np.sort(order), np.arange(41 * 41))
+    middle = 41 * 20 + np.arange(41)  # the first cut: the middle row, eliminated last
+    assert np.array_equal(np.sort(order[-41:]), middle)
+    monkeypatch.setattr(stationary_module, "grid_shape", lambda matrix: None)
+    degree = stationary(rate, method="sparse-lu")
+    assert degree.choice == "asked for; ordered by minimum degree on M + M^T"
+    np.testing.assert_allclose(nested.pi, degree.pi, rtol=1e-9, atol=1e-300)
+    monkeypatch.undo()
+    jumps = sp.diags([np.ones(10), np.ones(10), np.ones(9), np.ones(9)], [2, -2, 3, -3], shape=(12, 12))
+    assert stationary_module.grid_shape(jumps) is None
+    assert stationary_module.grid_shape(sp.csr_matrix(rate)) == (41, 41)

@@ -10,19 +10,24 @@ with step ``a``, SR rounds ``y = z_x (1 - a h) - a xi``.  In lattice units, with
 ``t_j = 1 + (z_j - z_x (1 - a h)) / delta`` and ``s = a / delta``, the chance of ending at or
 below ``z_j`` is ``F_j = E clip(t_j + s xi, 0, 1) = rho(t_j) - rho(t_j - 1)`` with the ramp
 ``rho(t) = E max(t + s xi, 0)``; ``F_{K-1} = 1`` (the box's edges take the mass beyond).  Each
-row evaluates ``rho`` once per point ``t_{j-1}, t_j, ...`` (consecutive points share it) as its
+row evaluates ``rho`` once per point ``t_{j-1}, t_j, ...`` (consecutive entries share it) as its
 small branch ``q(t)``: ``rho(t)`` for ``t <= 0`` and ``rho(t) - t = E max(-(t + s xi), 0)`` for
 ``t > 0`` (zero-mean noise).  Entries up to the last ``j*`` with ``F_{j*} <= 1/2`` are
 differences of ``F`` (lower tail), the others differences of ``1 - F`` (upper tail), with
 ``1 - F_{j*}`` taken as exactly that, so small entries keep their relative precision and every row
 sums to ``F_{j*} + (1 - F_{j*}) = 1`` to rounding.
 
-**Bands.**  Only points with ``|t_j| <= R + 1`` are evaluated: ``R = z_tail a sigma / delta``
-for Gaussian noise, ``a b / delta`` for uniform noise on ``[-b, b]``, ``a max|v| / delta`` for
-discrete noise.  The mass beyond (at most ``a sigma psi(z_tail) / delta`` per side, below 1e-23
-at ``z_tail = 10``; exactly 0 for bounded noise) is put on the band's end points, so rows still
-sum to one.  As a decaying step shrinks ``a sigma`` next to ``delta`` the band narrows to the two
-or three points that rounding reaches.
+**Bands.**  Row ``x`` is non-zero only on the columns ``first .. last`` of ``t_first >= -R`` and
+``t_last <= R + 2``, with ``R = z_tail a sigma / delta`` for Gaussian noise, ``a b / delta`` for
+uniform noise on ``[-b, b]``, ``a max|v| / delta`` for discrete noise: below, ``F_j <= rho(t_j)`` is
+in the tail; above, ``1 - F_{j-1} <= rhobar(t_{j-2})`` is.  The mass beyond (at most
+``a sigma psi(z_tail) / delta`` per side, below 1e-23 at ``z_tail = 10``; exactly 0 for bounded
+noise) is put on the band's end points, so rows still sum to one.  Of the points
+``t_{first-1} .. t_{last-1}`` that the entries use, the ramp is evaluated only at those with
+``|t_j| < R`` (at most ``2 R + 1``); beyond, ``q`` is taken as 0, exact for bounded noise and
+within ``W psi(z_tail)`` for Gaussian noise, the same tail.  As a decaying step shrinks
+``a sigma`` next to ``delta`` the band narrows to the two or three points that rounding reaches,
+and the evaluations to one or two.
 
 **Gaussian ramp.**  ``rho(t) = W psi(-t / W)`` with ``W = a sigma / delta`` and
 ``psi(z) = E max(Z - z, 0) = exp(-z^2/2) (1/sqrt(2 pi) - (z/2) erfcx(z / sqrt 2))`` for ``z >= 0``,
@@ -41,9 +46,13 @@ on ``z >= 0``), which is all ``E z_t^2`` needs, and ``E[S_t z_t]`` needs only th
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
+
+from qnets import parallel
 
 GAUSSIAN, UNIFORM, DISCRETE = 0, 1, 2
 
@@ -111,6 +120,8 @@ _PSI_UNDERFLOW = 38.5
 SMALL = 0.46875
 #: The Gaussian factor of a row's ramps is recomputed exactly every this many points.
 RESTART = 3
+#: :func:`propagate` splits the coordinates into this many blocks (fewer if there are fewer).
+BLOCKS = 16
 
 
 @numba.njit(cache=True)
@@ -163,12 +174,14 @@ def _small_ramp(t, kind, width, values, probs):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _gaussian_row(ts, count, width, qs):
     """``qs[i] = width psi(|ts[i]| / width)`` for points ``ts`` spaced by one (``width >= 1``), with
     ``exp(-a_i^2/2)`` (``a_i = ts[i] / width``) by the recurrence ``e_{i+1} = e_i r_i``,
     ``r_{i+1} = r_i exp(-1/width^2)``, restarted from an exact ``exp`` every ``RESTART`` points:
-    a third of the exponentials, with a relative drift below ``2 RESTART`` ulps."""
+    a third of the exponentials, with a relative drift below ``2 RESTART`` ulps.  The points are
+    those of a band, ``|a_i| < z_tail <= 37``: then ``e_i`` and ``r_i = e_{i+1} / e_i`` stay within
+    ``exp(+-z_tail^2 / 2)``, normal doubles."""
     step = 1.0 / width
     g = math.exp(-step * step)
     e = r = 0.0
@@ -179,18 +192,20 @@ def _gaussian_row(ts, count, width, qs):
             r = math.exp(-a * step - 0.5 * step * step)
         z = abs(a)
         if z * _INV_SQRT_2 > SMALL:
-            qs[i] = width * e * scaled_gaussian_ramp(z) if z <= _PSI_UNDERFLOW else 0.0
+            qs[i] = width * e * scaled_gaussian_ramp(z)
         else:
             qs[i] = width * gaussian_ramp_upper(z)
         e *= r
         r *= g
 
 
-@numba.njit(cache=True)
-def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs):
+@numba.njit(cache=True, inline="always")
+def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, clear=True):
     """Write row ``x`` of the SR law (step ``lr``, contraction ``factor = 1 - lr h``) into ``law``
-    (length ``K``; zero outside the band) and return the band ``(first, last)``; ``ts`` and ``qs``
-    (length ``K + 1``) are scratch for the points and their ramps."""
+    (length ``K``; zero outside the band, or left as it was there if not ``clear``) and return the
+    band ``(first, last)``; ``ts`` and ``qs`` (length ``K + 1``) are scratch for the points and
+    their ramps.  Only the points with ``|t| < R`` are evaluated; beyond, ``q`` is 0 (exactly for
+    bounded noise, within ``W psi(z_tail)`` for Gaussian noise: the tail lumped on the band's ends)."""
     n = z.size
     mean = z[x] * factor
     inverse = 1.0 / delta
@@ -209,15 +224,25 @@ def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts
     # beyond an edge of the box (a step that overshoots it) shrinks to that edge's point.
     first = min(max(0, math.ceil(-reach - t0)), n - 1)
     last = max(min(n - 1, math.floor(2.0 + reach - t0)), first)
-    law[:] = 0.0
-    # points t_{first-1} .. t_last at ts[0 .. last-first+1]
-    for j in range(first - 1, last + 1):
-        ts[j - first + 1] = t0 - 1.0 if j < 0 else 1.0 + (z[j] - mean) * inverse
-    count = last - first + 2
+    if clear:
+        law[:] = 0.0
+    # points t_{first-1} .. t_{last-1} at ts[0 .. last-first] (F_last = 1 needs no point)
+    count = last - first + 1
+    for i in range(count):
+        j = first - 1 + i
+        ts[i] = t0 - 1.0 if j < 0 else 1.0 + (z[j] - mean) * inverse
+    inner = 0  # the points with |t| < reach are ts[inner .. outer-1] (ts increases)
+    while inner < count and ts[inner] <= -reach:
+        qs[inner] = 0.0
+        inner += 1
+    outer = count
+    while outer > inner and ts[outer - 1] >= reach:
+        qs[outer - 1] = 0.0
+        outer -= 1
     if kind == GAUSSIAN and width >= 1.0:
-        _gaussian_row(ts, count, width, qs)
+        _gaussian_row(ts[inner:], outer - inner, width, qs[inner:])
     else:
-        for i in range(count):
+        for i in range(inner, outer):
             qs[i] = _small_ramp(ts[i], kind, width, values, probs)
     # lower CDF F_j = rho(t_j) - rho(t_{j-1}) up to the last j* with F_j <= 1/2
     previous = 0.0  # F_{first-1}: the mass below the band is lumped onto its first point
@@ -244,13 +269,17 @@ def law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts
 @numba.njit(cache=True)
 def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, law, ts, qs):
     """The kernels of one coordinate at step ``lr``: the full one into ``even`` (not symmetric), or
-    the folded one into ``even`` and the odd one into ``odd`` (symmetric; see the module doc)."""
+    the folded one into ``even`` and the odd one into ``odd`` (symmetric; see the module doc).
+
+    Folding row ``x`` sends column ``j >= low`` to ``j - low`` and ``j < low`` to its mirror
+    ``n - 1 - j - low``, the odd kernel taking ``-T(x, j)`` there and leaving out the centre
+    ``z = 0`` (where odd functions vanish) when the lattice has one."""
     n = z.size
     factor = 1.0 - lr * h
     even[:, :] = 0.0
     if not symmetric:
         for x in range(n):
-            first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs)
+            first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, False)
             even[x, first : last + 1] = law[first : last + 1]
         return
     odd[:, :] = 0.0
@@ -258,27 +287,42 @@ def _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even,
     centre = n % 2
     for row in range(n - low):
         x = low + row
-        first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs)
-        for j in range(first, last + 1):
-            mirror = j if j >= low else n - 1 - j
-            even[row, mirror - low] += law[j]
-            if centre and (x == low or j == low):  # odd functions vanish at the centre
-                continue
-            odd[row - centre, mirror - low - centre] += law[j] if j >= low else -law[j]
+        first, last = law_row(z, x, factor, lr, delta, kind, scale, values, probs, z_tail, law, ts, qs, False)
+        direct_from = max(first, low)  # columns direct_from .. last keep their place
+        mirrored_to = min(last, low - 1)  # columns first .. mirrored_to are mirrored
+        even_row = even[row]
+        _add(law, direct_from, last + 1 - direct_from, even_row, direct_from - low, 1.0)
+        _add_mirrored(law, first, mirrored_to + 1 - first, even_row, n - 1 - first - low, 1.0)
+        if row < centre:  # the centre's row: no odd row
+            continue
+        odd_row = odd[row - centre]
+        odd_from = max(direct_from, low + centre)  # the centre has no odd column
+        _add(law, odd_from, last + 1 - odd_from, odd_row, odd_from - low - centre, 1.0)
+        _add_mirrored(law, first, mirrored_to + 1 - first, odd_row, n - 1 - first - low - centre, -1.0)
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
-def _advance(p, u, even, transfer, z_even, z_odd, p_next, u_next):
-    """One step: ``p_next = p T`` and ``u_next = (u + z p) T`` (``T``: ``even`` and ``transfer``);
-    returns ``2 u . z + p . z^2``, the increment of ``E S^2``.  The sums may be reassociated (SIMD):
-    that moves each within ``eps`` times the sum of its terms' magnitudes, the bound of any order."""
+@numba.njit(cache=True, inline="always")
+def _add(source, start, count, out, at, sign):
+    """``out[at + m] += sign source[start + m]`` for ``m < count`` (none if ``count <= 0``), indexed
+    by unsigned integers (numba then drops its negative-index wraparound)."""
+    for m in range(numba.uint64(max(count, 0))):
+        out[numba.uint64(at) + m] += sign * source[numba.uint64(start) + m]
+
+
+@numba.njit(cache=True, inline="always")
+def _add_mirrored(source, start, count, out, top, sign):
+    """``out[top - m] += sign source[start + m]`` for ``m < count`` (none if ``count <= 0``; unsigned
+    indices as in :func:`_add`)."""
+    for m in range(numba.uint64(max(count, 0))):
+        out[numba.uint64(top) - m] += sign * source[numba.uint64(start) + m]
+
+
+@numba.njit(cache=True, inline="always")
+def _advance(p, u, even, transfer, z_odd, p_next, u_next):
+    """One step: ``p_next = p T`` and ``u_next = (u + z p) T`` (``T``: ``even`` and ``transfer``).
+    Full rows: over the band only, the loops' variable ends cost more than the zeros they skip."""
     size, odd_size = p.size, u.size
     shift = size - odd_size  # the odd states are the last odd_size of the folded ones
-    increment = 0.0
-    for i in range(size):
-        increment += p[i] * z_even[i] * z_even[i]
-    for i in range(odd_size):
-        increment += 2.0 * u[i] * z_odd[i]
     p_next[:] = 0.0
     u_next[:] = 0.0
     for i in range(size):
@@ -291,17 +335,37 @@ def _advance(p, u, even, transfer, z_even, z_odd, p_next, u_next):
         row = transfer[i]
         for j in range(odd_size):
             u_next[j] += carried * row[j]
-    return increment
 
 
-@numba.njit(cache=True)
-def propagate(zs, hs, starts, weights, rates, delta, kind, scale, values, probs, z_tail, symmetric, last, averaged):
+@numba.njit(cache=True, inline="always")
+def _dot(x, y):
+    """``x . y`` summed in four interleaved partial sums (four independent chains of additions
+    instead of one; the order is fixed, so the result is reproducible)."""
+    s0 = s1 = s2 = s3 = 0.0
+    quads = x.size // 4
+    for q in range(quads):
+        i = 4 * q
+        s0 += x[i] * y[i]
+        s1 += x[i + 1] * y[i + 1]
+        s2 += x[i + 2] * y[i + 2]
+        s3 += x[i + 3] * y[i + 3]
+    for i in range(4 * quads, x.size):
+        s0 += x[i] * y[i]
+    return (s0 + s1) + (s2 + s3)
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"contract"})
+def propagate_block(
+    zs, hs, starts, weights, rates, delta, kind, scale, values, probs, z_tail, symmetric, last, averaged
+):
     """Add ``weight_k E z_{k,t}^2`` to ``last[t-1]`` and ``weight_k E z_bar_{k,t}^2`` to ``averaged[t-1]``
     for every coordinate ``k`` (row ``k`` of ``zs``, start index ``starts[k]``), ``t = 1..rates.size``.
 
     Per step (see :mod:`qnets.simulate.markov.quadratic`): ``E S_{t+1}^2 = E S_t^2 + 2 u_t . z + p_t . z^2``,
     ``p_{t+1} = p_t T_t`` and ``u_{t+1} = (u_t + z p_t) T_t``; the kernels are rebuilt only when the
-    step size changes.  With ``symmetric`` the folded and odd kernels replace ``T_t``.
+    step size changes.  With ``symmetric`` the folded and odd kernels replace ``T_t``.  Products
+    and sums may be fused into multiply-adds (one rounding instead of two; the order of the sums is
+    kept).  Releases the GIL, so that :func:`propagate` runs blocks of coordinates on threads.
     """
     n = zs.shape[1]
     low = n // 2
@@ -314,25 +378,77 @@ def propagate(zs, hs, starts, weights, rates, delta, kind, scale, values, probs,
     p, u, p_next, u_next = np.empty(size), np.empty(odd_size), np.empty(size), np.empty(odd_size)
     for k in range(zs.shape[0]):
         z = zs[k]
-        z_even = z[low:] if symmetric else z
+        squares_even = z[low:] ** 2 if symmetric else z**2
         z_odd = z[low + centre :] if symmetric else z
         p[:] = 0.0
         u[:] = 0.0
         start = starts[k]
         p[(max(start, n - 1 - start) - low) if symmetric else start] = 1.0
         transfer = odd if symmetric else even
+        mean_square = _dot(p, squares_even)  # E z_t^2
         squares = 0.0  # E S_t^2
         built = math.nan
         for t in range(rates.size):
             lr = rates[t]
             if lr != built:
-                _build(z, hs[k], lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, law, ts, qs)
+                h = hs[k]
+                _build(z, h, lr, delta, kind, scale, values, probs, z_tail, symmetric, even, odd, law, ts, qs)
                 built = lr
-            squares += _advance(p, u, even, transfer, z_even, z_odd, p_next, u_next)
+            squares += mean_square + 2.0 * _dot(u, z_odd)
+            _advance(p, u, even, transfer, z_odd, p_next, u_next)
             p, p_next = p_next, p
             u, u_next = u_next, u
-            mean_square = 0.0
-            for i in range(size):
-                mean_square += p[i] * z_even[i] * z_even[i]
+            mean_square = _dot(p, squares_even)
             last[t] += weights[k] * mean_square
             averaged[t] += weights[k] * squares / ((t + 1.0) * (t + 1.0))
+
+
+def propagate(
+    zs: np.ndarray,
+    hs: np.ndarray,
+    starts: np.ndarray,
+    weights: np.ndarray,
+    rates: np.ndarray,
+    delta: float,
+    kind: int,
+    scale: float,
+    values: np.ndarray,
+    probs: np.ndarray,
+    z_tail: float,
+    symmetric: bool,
+    last: np.ndarray,
+    averaged: np.ndarray,
+) -> None:
+    """:func:`propagate_block` on ``BLOCKS`` blocks of consecutive coordinates (fewer if there are
+    fewer coordinates), each into its own ``last`` and ``averaged``, then added to ``last`` and
+    ``averaged`` in block order.  The blocks run on :func:`threads` threads; the blocks and the order of
+    the sums do not depend on the thread count, so neither do the results."""
+    count = zs.shape[0]
+    edges = np.linspace(0, count, min(BLOCKS, count) + 1).round().astype(int)
+    parts = np.zeros((edges.size - 1, 2, rates.size))
+
+    def run(block: int) -> None:
+        rows = slice(edges[block], edges[block + 1])
+        propagate_block(
+            zs[rows], hs[rows], starts[rows], weights[rows], rates, delta, kind, scale, values, probs, z_tail,
+            symmetric, parts[block, 0], parts[block, 1],
+        )  # fmt: skip
+
+    workers = min(threads(), edges.size - 1)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, range(edges.size - 1)))
+    else:
+        for block in range(edges.size - 1):
+            run(block)
+    for part in parts:
+        last += part[0]
+        averaged += part[1]
+
+
+def threads() -> int:
+    """The threads of :func:`propagate`: the cores this process may use, at most ``OMP_NUM_THREADS``
+    when that is set (a worker of :mod:`qnets.parallel` sets it to 1, so ``N`` workers use ``N`` cores)."""
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    cores = parallel.available_cores()
+    return min(cores, int(limit)) if limit.isdigit() and int(limit) > 0 else cores

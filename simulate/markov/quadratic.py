@@ -177,9 +177,13 @@ def exact_sr_quadratic(
     ``u_t`` (the rows of ``T_t`` sum to one, so ``sum_y v_{t+1}(y) = sum_y v_t(y) + 2 u_t . z +
     p_t . z^2`` and ``v`` is never formed), on the folded and odd kernels of about ``K/2`` states
     where the box is centred at ``w*`` and the noise symmetric, with the laws rebuilt only when
-    the step size changes, from one ramp evaluation per point of each row's band.  Cost per
-    distinct coordinate and step: ``2 K'^2`` multiply-adds (``K' = K`` or about ``K/2``), plus
-    ``K' x band`` ramp evaluations when the step changes; memory ``O(K^2)`` besides the output.
+    the step size changes, from one ramp evaluation per point of each row's band within ``Z_TAIL``
+    standard deviations of the noise.  Cost per distinct coordinate and step: ``2 K'^2``
+    multiply-adds (``K' = K`` or about ``K/2``), plus at most ``K' (2 R + 1)`` ramp evaluations
+    when the step changes (``R = Z_TAIL a sigma / delta``); memory
+    ``O(K^2)`` a thread besides the output.  The distinct coordinates run in blocks on the cores
+    (:func:`qnets.simulate.markov.exact_kernels.propagate`), with the same result whatever their
+    number.
 
     Parameters
     ----------
