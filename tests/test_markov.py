@@ -1,6 +1,7 @@
 """The Markov-chain model of SR: kernels, generators, stationary solvers, mixing (M1-M6, E1)."""
 
 import importlib
+import math
 
 import numpy as np
 import pytest
@@ -484,3 +485,48 @@ def test_sparse_lu_orders_a_grid_chain_by_nested_dissection_and_agrees_with_mini
     jumps = sp.diags([np.ones(10), np.ones(10), np.ones(9), np.ones(9)], [2, -2, 3, -3], shape=(12, 12))
     assert stationary_module.grid_shape(jumps) is None
     assert stationary_module.grid_shape(sp.csr_matrix(rate)) == (41, 41)
+
+
+def _drifting_birth_death(n: int, up: float, down: float) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The generator of a birth-death chain on 0..n-1 with rates ``up`` (i -> i+1) and ``down``
+    (i -> i-1), and its law from the closed form ``pi_i ~ (up/down)^i`` (detailed balance), which
+    underflows to exactly 0 far from 0 when ``up << down``."""
+    ups, downs = np.full(n - 1, up), np.full(n - 1, down)
+    rates = sp.diags([ups, downs], [1, -1], shape=(n, n), format="csr")
+    generator_matrix = (rates - sp.diags(np.asarray(rates.sum(axis=1)).ravel())).tocsr()
+    pi = (up / down) ** np.arange(n, dtype=float)
+    return generator_matrix, pi / pi.sum()
+
+
+def test_certificate_certifies_a_law_whose_far_blocks_underflow_to_zero():
+    """Rates 0.13 up, 0.87 down on 4,000 states: beyond state ~390 every mass is exactly 0, so 230
+    of the 256 blocks have no mass (and a few more less than CERTIFIED_MASS).  They are merged into
+    their neighbours, and the exact law is certified (it was reported as inf, 'nothing certified');
+    the same law with one block's mass doubled is not, and the certificate names that block's mass."""
+    m, pi = _drifting_birth_death(4000, 0.13, 0.87)
+    labels = (np.arange(4000) * 256) // 4000
+    assert np.count_nonzero(np.bincount(labels, weights=pi) == 0) > 200
+    worst, uncertified = stationary_module.certificate(pi, m)
+    assert worst <= stationary_module.CERTIFICATE_TOLERANCE and uncertified == 0
+    wrong = pi.copy()
+    block = labels == 20  # states 313-328, masses about 1e-250
+    wrong[block] *= 2
+    worst, uncertified = stationary_module.certificate(wrong / wrong.sum(), m)
+    assert worst > 0.3 and uncertified == pytest.approx(2 * pi[block].sum(), rel=1e-9)
+
+
+def test_certificate_of_a_law_without_mass_certifies_nothing():
+    m, _ = _drifting_birth_death(50, 0.3, 0.7)
+    assert stationary_module.certificate(np.zeros(50), m) == (math.inf, 1.0)
+
+
+def test_certificate_certifies_nothing_when_the_aggregated_chain_overflows_gth():
+    """Rates spread over 10^+-15 (seed 50, 50 states): the exact birth-death law is certified, but
+    sparse LU's law makes the aggregated chain's GTH overflow, and the certificate says that
+    nothing is certified (inf, 1) instead of raising."""
+    rate = _random_birth_death(np.random.default_rng(50), 50, 15.0)
+    exact = stationary(rate, method="birth-death").pi
+    assert stationary_module.certificate(exact, sp.csr_matrix(rate))[0] <= stationary_module.CERTIFICATE_TOLERANCE
+    with np.errstate(all="ignore"):
+        law = stationary(rate, method="sparse-lu")
+    assert (law.certificate, law.uncertified_mass) == (math.inf, 1.0)

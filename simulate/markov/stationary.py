@@ -28,8 +28,9 @@ its residual ``||pi P - pi||_1`` (or ``||pi A||_1``).  Three solvers:
   its certificate does.
 
 The certificate of a sparse-LU law (``StationaryLaw.certificate``): the states are cut into at
-most ``CERTIFICATE_BLOCKS`` blocks of consecutive indices and the chain aggregated with the
-computed law as weights, ``A_IJ = sum_{i in I, j in J} pi_i A_ij / pi_I``.  For the exact law the
+most ``CERTIFICATE_BLOCKS`` blocks of consecutive indices (a block of computed mass below
+``CERTIFIED_MASS``, 0 where masses underflow, merged into a neighbour) and the chain aggregated
+with the computed law as weights, ``A_IJ = sum_{i in I, j in J} pi_i A_ij / pi_I``.  For the exact law the
 aggregated chain's stationary law is exactly ``(pi_I)`` (block balance), whatever the partition;
 GTH solves the small chain entry-wise accurately, and the certificate is the largest relative
 difference ``|pi_I - g_I| / g_I``; blocks beyond ``CERTIFICATE_TOLERANCE`` are reported by their
@@ -70,6 +71,8 @@ GTH_FALLBACK_STATES = 3000
 #: Blocks of the aggregated chain of sparse LU's certificate, and the certificate's tolerance.
 CERTIFICATE_BLOCKS = 256
 CERTIFICATE_TOLERANCE = 1e-6
+#: Blocks of smaller mass (relative to the total) are merged into a neighbour by the certificate.
+CERTIFIED_MASS = 1e-280
 #: Row sums of a transition matrix (1) or generator (0) must match within this tolerance.
 ROW_SUM_TOLERANCE = 1e-9
 #: Entries of a sparse-LU solution below ``-NEGATIVE_TOLERANCE`` raise; above it they are
@@ -384,17 +387,30 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float, int]:
 def certificate(pi: np.ndarray, m: sp.csr_matrix, blocks: int = CERTIFICATE_BLOCKS) -> tuple[float, float]:
     """``(worst, uncertified)``: the largest relative difference between the block masses of ``pi``
     and the GTH law of the chain aggregated with ``pi`` as weights (see the module doc), and the
-    largest mass of a block that differs by more than ``CERTIFICATE_TOLERANCE`` (0 if none); inf
-    and 1 if a block has no mass."""
+    largest mass of a block that differs by more than ``CERTIFICATE_TOLERANCE`` (0 if none).
+
+    A block whose computed mass is below ``CERTIFIED_MASS`` times the total (0 where its states'
+    masses underflow, far from every well) is merged into the next block above it, or the last
+    such block before it: the aggregation is exact for any partition, a massless block has no
+    aggregated row, and GTH's ratios on the aggregated chain must stay representable.  Inf and 1
+    (nothing certified) if no block has mass or GTH overflows on the aggregated chain."""
     n = m.shape[0]
     labels = (np.arange(n) * min(blocks, n)) // n
-    indicator = sp.csr_matrix((np.ones(n), (np.arange(n), labels)))
-    mass = indicator.T @ pi
-    if np.any(mass <= 0):
+    block_mass = np.bincount(labels, weights=pi)
+    kept = np.flatnonzero(block_mass > CERTIFIED_MASS * block_mass.sum())
+    if kept.size == 0:
         return math.inf, 1.0
+    # each block to the first kept block at or after it (the last kept one for the tail)
+    merged = np.minimum(np.searchsorted(kept, np.arange(block_mass.size)), kept.size - 1)
+    labels = merged[labels]
+    indicator = sp.csr_matrix((np.ones(n), (np.arange(n), labels)), shape=(n, kept.size))
+    mass = indicator.T @ pi
     off = (m - sp.diags(m.diagonal())).tocsr()
     aggregated = sp.csr_matrix(indicator.T @ sp.diags(pi) @ off @ indicator) / mass[:, None]
-    exact = _gth(sp.csr_matrix(aggregated))
+    try:
+        exact = _gth(sp.csr_matrix(aggregated))
+    except ArithmeticError:  # the aggregated chain's ratios overflow: nothing is certified
+        return math.inf, 1.0
     mass = mass / mass.sum()
     errors = np.abs(mass - exact) / exact
     failing = errors > CERTIFICATE_TOLERANCE
