@@ -93,5 +93,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
-    full_seconds=33.0,
+    full_seconds=24.0,
 )

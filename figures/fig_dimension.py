@@ -88,5 +88,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
-    full_seconds=33.0,
+    full_seconds=25.0,
 )

@@ -140,5 +140,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
-    full_seconds=37.0,
+    full_seconds=27.0,
 )

@@ -87,5 +87,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
-    full_seconds=109.0,
+    full_seconds=190.0,
 )

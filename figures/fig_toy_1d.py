@@ -102,5 +102,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
-    full_seconds=58.0,
+    full_seconds=45.0,
 )

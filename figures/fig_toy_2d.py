@@ -110,5 +110,5 @@ SPEC = FigureSpec(
     parameters,
     compute,
     draw,
-    full_seconds=113.0,
+    full_seconds=340.0,
 )

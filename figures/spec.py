@@ -30,8 +30,9 @@ class FigureSpec:
     draw: Callable[[Data, dict], Figure]
     #: For figures made from claim verdicts: ``params["claims"]`` are checked and passed here.
     from_verdicts: Callable[[list], Data] | None = None
-    #: Wall seconds of the computation in ``qnets reproduce --full`` on two cores (a scheduling
-    #: hint, never a result); a figure that reuses its study's cached data takes the default.
+    #: Expected seconds of the computation in its process in ``qnets reproduce --full``, recorded
+    #: as :class:`qnets.claims.record.Claim`'s are (a scheduling hint and the ``--max-work``
+    #: estimate, never a result); a figure that reuses its study's data takes the default.
     full_seconds: float = 2.0
     #: The memoised study the computation shares with claim checks (:mod:`qnets.pipeline.schedule`).
     study: str | None = None

@@ -370,7 +370,7 @@ def test_ctrl_c_prints_one_line_exits_130_and_leaves_nothing_half_written(tmp_pa
     [
         (["reproduce", "--full", "--max-work", "10min"], "qnets.pipeline.reproduce.reproduce"),
         (["check", "C3", "--full", "--max-work", "1min"], "qnets.claims.run_checks"),
-        (["figures", "nets-table", "--full", "--max-work", "10min"], "qnets.pipeline.reproduce.build_figures"),
+        (["figures", "nets-table", "--full", "--max-work", "5min"], "qnets.pipeline.reproduce.build_figures"),
     ],
     ids=["reproduce", "check", "figures"],
 )

@@ -59,5 +59,5 @@ CLAIM = Claim(
     notes="paper_notes/convex.md",
     bound=BOUND,
     figures=("convergence", "floor-vs-delta", "tightness"),
-    full_seconds=146.0,
+    full_seconds=115.0,
 )

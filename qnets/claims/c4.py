@@ -55,5 +55,5 @@ CLAIM = Claim(
     notes="paper_notes/convex.md",
     bound=BOUND,
     figures=("tightness",),
-    full_seconds=137.0,
+    full_seconds=125.0,
 )

@@ -124,5 +124,5 @@ CLAIM = Claim(
     notes="paper_notes/convex.md",
     bound=BOUND,
     figures=("convergence", "floor-vs-delta", "tightness"),
-    full_seconds=17.0,
+    full_seconds=19.0,
 )

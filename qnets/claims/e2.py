@@ -174,5 +174,5 @@ CLAIM = Claim(
     notes="paper_notes/convex.md",
     bound=BOUND,
     figures=("tightness",),
-    full_seconds=27.0,
+    full_seconds=1.2,
 )

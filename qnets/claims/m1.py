@@ -104,5 +104,5 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/markov.md",
     figures=("toy-1d", "toy-2d"),
-    full_seconds=26.0,
+    full_seconds=19.0,
 )

@@ -218,5 +218,5 @@ CLAIM = Claim(
     notes="paper_notes/markov.md",
     bound=DERIVATION,
     figures=("toy-1d", "toy-2d", "nets-weights"),
-    full_seconds=21.0,
+    full_seconds=12.0,
 )

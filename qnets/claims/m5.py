@@ -119,5 +119,5 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/markov.md",
     figures=("batch-size", "nets-batch"),
-    full_seconds=22.0,
+    full_seconds=10.0,
 )

@@ -84,6 +84,6 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/nets.md",
     figures=("nets-table", "nets-weights", "cnn-table"),
-    full_seconds=1240.0,
+    full_seconds=570.0,
     study="nets table study",
 )

@@ -74,6 +74,6 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/nets.md",
     figures=("nets-batch", "cnn-batch"),
-    full_seconds=350.0,
+    full_seconds=180.0,
     study="nets batch study",
 )

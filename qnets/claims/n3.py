@@ -91,6 +91,6 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/nets.md",
     figures=("nets-lr", "cnn-lr"),
-    full_seconds=520.0,
+    full_seconds=200.0,
     study="nets learning-rate study",
 )

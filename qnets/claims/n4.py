@@ -87,6 +87,6 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/nets.md",
     figures=("cnn-table",),
-    full_seconds=1200.0,
+    full_seconds=1.0,
     study="nets table study",
 )

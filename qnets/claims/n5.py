@@ -69,6 +69,6 @@ CLAIM = Claim(
     SIZES,
     notes="paper_notes/nets.md",
     figures=("cnn-weights",),
-    full_seconds=120.0,
+    full_seconds=220.0,
     study="nets table study",
 )

@@ -60,9 +60,13 @@ class Claim:
     a distributional claim, the derivation) that the check compares with, passed to it as its
     default; ``figures`` names the figures that show the claim (:mod:`qnets.figures.registry`);
     ``notes`` is the ``paper_notes/`` file whose section headed by the claim id records it.
-    ``full_seconds`` is the wall time of the full-size check in ``qnets reproduce --full`` on two
-    cores (a scheduling hint, never a result) and ``study`` names the memoised study the check
-    shares with figures (tasks sharing a study run in one process).
+    ``full_seconds`` is the expected seconds of the full-size check in its process in ``qnets
+    reproduce --full``, after the tasks before it in its study group (N4 after N1 reuses the
+    table study); a scheduling hint and the ``--max-work`` estimate, never a result.  Recorded on
+    2 December 2026 from one full run that shared the machine: each task's progress time scaled
+    by the run's CPU time over the sum of the task times (2,213 CPU-s / 10,083 s).  ``study``
+    names the memoised study the check shares with figures (tasks sharing a study run in one
+    process).
     """
 
     claim_id: str

@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_run_options(
         reproduce,
         "about a minute on 2 cores",
-        "about 43 minutes on 2 cores by its tasks' recorded times, most of it the network studies",
+        "about 19 minutes on 2 cores (37 CPU-minutes) by its tasks' recorded times",
     )
     add_seed_option(reproduce, "the checks and figures")
     add_parallel_options(reproduce)

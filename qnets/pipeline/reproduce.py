@@ -102,16 +102,18 @@ def full_wall_seconds(
     computed = [spec for spec in specs if spec.from_verdicts is None]
     tasks = _tasks(_shown_claims(specs, False, claims), computed, False, SEED)
     groups = plan(tasks)
-    study_seconds: dict[str, float] = {}
-    recorded: list[Claim | FigureSpec] = [*CLAIMS.values(), *FIGURES.values()]
-    for task in recorded:
-        if task.study is not None:
-            study_seconds[task.study] = max(study_seconds.get(task.study, 0.0), task.full_seconds)
     loads = [
-        max(load, study_seconds.get(tasks[group[0]].study or "", 0.0))
+        max(load, study_seconds(tasks[group[0]].study))
         for group, load in zip(groups, group_seconds(tasks, groups), strict=True)
     ]
     return wall_seconds(loads, workers)
+
+
+def study_seconds(study: str | None) -> float:
+    """The largest recorded full-size seconds of a registry claim or figure naming ``study`` (0 for
+    None): what computing the study costs a process that has not computed it yet."""
+    recorded: list[Claim | FigureSpec] = [*CLAIMS.values(), *FIGURES.values()]
+    return max((task.full_seconds for task in recorded if study is not None and task.study == study), default=0.0)
 
 
 def _compute(
