@@ -84,7 +84,8 @@ SPEC = FigureSpec(
     "Convex convergence: SGD, R, SR and BC against t",
     "Error of the averaged iterate against t on a strongly convex quadratic (log-log; bands are "
     "2 standard errors). Theory: SGD and BC's real weights follow the O(log t / t) bounds to 0 "
-    "(C6 has no floor on a quadratic, C7); SR levels off at a floor below C3's "
+    "(C6 has no floor on a quadratic, C7; SGD's curve lies under BC's, within the line width); "
+    "SR levels off at a floor below C3's "
     "sqrt(d) Delta G/2: its last iterate sits on E1's exact floor, and its averaged iterate below "
     "that, since averaging removes part of the rounding noise (F is convex). R stalls once "
     "a_t |g| < Delta/2 (C8) and its averaged iterate settles at the error of wherever it stalled: "
