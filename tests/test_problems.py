@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from qnets.simulate import Box, GaussianNoise, Grid, Logistic, MultiWell2D, Quadratic, TiltedDoubleWell, UniformNoise
+from qnets.simulate.problems.base import Problem
 from scipy.optimize import minimize
 
 Z = 5.0
@@ -206,8 +207,49 @@ def test_problems_reject_bad_parameters(build, message):
 
 
 def test_domain_must_match_problem():
+    """The exact messages: a box of the wrong dimension, one without ``w*``, and no box at all."""
     problem = PROBLEMS["diagonal"]
-    with pytest.raises(ValueError, match="dimension d=3"):
+    with pytest.raises(ValueError, match=r"^domain must have dimension d=3, got 2$"):
         problem.G(Box.cube(2, 1.0))
     with pytest.raises(ValueError, match="w_star must lie in the box"):
         problem.G(Box(np.full(3, 0.5), np.full(3, 1.0)))
+    with pytest.raises(TypeError, match=r"^domain must be a Box, got tuple$"):
+        problem.D((np.zeros(3), np.ones(3)))
+
+
+ABSTRACT_METHODS = ("loss", "grad", "stochastic_grad", "G")
+
+
+def _minimal_problem(missing: str | None = None) -> type[Problem]:
+    """A subclass of :class:`Problem` defining the abstract methods except ``missing``:
+    ``F(w) = f* + c ||w - w*||^2`` (``d = 2``); gradient, noise and ``G`` are never called."""
+    methods = {
+        "d": 2,
+        "w_star": np.array([0.4, -0.3]),
+        "f_star": 1.7,
+        "loss": lambda self, W: self.f_star + 0.65 * np.sum((W - self.w_star) ** 2, axis=1),
+        "grad": lambda self, W: None,
+        "stochastic_grad": lambda self, W, rng, out=None, scratch=None: None,
+        "G": lambda self, domain: None,
+    }
+    methods.pop(missing or "", None)
+    return type("Minimal", (Problem,), methods)
+
+
+def test_base_class_gap_and_diameter_on_a_minimal_problem():
+    """``gap = F - F*`` and ``D = ||hi - lo||_2``, from the base class, against the formulas by hand."""
+    problem = _minimal_problem()()
+    W = np.array([[0.4, -0.3], [1.1, 0.2], [-0.6, 0.9]])
+    np.testing.assert_allclose(problem.gap(W), [0.0, 0.65 * (0.7**2 + 0.5**2), 0.65 * (1.0**2 + 1.2**2)], rtol=1e-14)
+    box = Box(np.array([-0.5, -1.25]), np.array([1.3, 0.75]))
+    assert problem.D(box) == pytest.approx(np.hypot(1.8, 2.0), rel=1e-14)
+
+
+@pytest.mark.parametrize("missing", ABSTRACT_METHODS)
+def test_a_problem_without_its_whole_interface_cannot_be_built(missing):
+    """``loss``, ``grad``, ``stochastic_grad`` and ``G`` are abstract: a subclass lacking any one of
+    them is refused at construction (Python's ABC rule); one defining all four is built, and its
+    shared methods run (so that this test is among those the mutation map gives the base class)."""
+    assert _minimal_problem()().gap(np.array([[0.4, -0.3]]))[0] == 0.0
+    with pytest.raises(TypeError, match=rf"\b{missing}\b"):
+        _minimal_problem(missing)()
