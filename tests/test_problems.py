@@ -656,6 +656,10 @@ def test_toy_minima_skip_non_finite_candidates_and_merge_duplicates():
             r"^height=1e-300, tilt=0.25, scale=1e\+10 overflow F'",
         ),
         (
+            lambda: TiltedDoubleWell(height=1e-200, scale=1e40),  # ... while the linear one's root is finite
+            r"^height=1e-200, tilt=0.25, scale=1e\+40 overflow F'",
+        ),
+        (
             lambda: TiltedDoubleWell(height=1e-100, tilt=1e10, scale=1e50),  # the companion matrix overflows
             r"^height=1e-100, tilt=1e\+10, scale=1e\+50 overflow F'",
         ),
