@@ -285,14 +285,23 @@ CASES = [
         convex=False,
         widen=3.0,
     ),
-    Case(  # |F'| peaks inside the interval, at -scale/sqrt 3, not at an end point
-        "double-well-interior-sup",
-        lambda: (TiltedDoubleWell(0.21, 0.05, 1.6, GaussianNoise(0.36)), _box([-1.76], [1.6])),
-        Attained(G=1e-8),
-        {"G": BOTH, "D": BOTH, "w*": BOTH, "F*": BOTH},
-        convex=False,
-        widen=3.0,
-    ),
+    *[
+        Case(  # |F'| peaks inside the interval, at -+scale/sqrt 3 (the sign of -tilt), not at an end point
+            f"double-well-interior-sup, tilt {tilt:+}",
+            functools.partial(
+                lambda t: (
+                    TiltedDoubleWell(0.21, t, 1.6, GaussianNoise(0.36)),
+                    _box([-1.6 - t / 0.3], [1.6 - t / 0.3]),
+                ),
+                tilt,
+            ),
+            Attained(G=1e-8),
+            {"G": BOTH, "D": BOTH, "w*": BOTH, "F*": BOTH},
+            convex=False,
+            widen=3.0,
+        )
+        for tilt in (0.05, -0.05)
+    ],
     Case(
         "multiwell",
         lambda: (
