@@ -104,9 +104,24 @@ def run_pytest(args: list[str]) -> int:
     return code
 
 
+#: Coverage context prefix of a collector's collection (a test module's import, its parametrize arguments).
+COLLECTING = "collect:"
+
+
+def credited_tests(context: str, tests: list[str]) -> list[str]:
+    """The tests a coverage context stands for: itself, or for the collection of a collector (a test
+    module, a folder, the session) every test under it, since what the module built at import (a
+    problem in a parametrize argument, a module constant) is what those tests then use."""
+    if not context.startswith(COLLECTING):
+        return [context]
+    node = context[len(COLLECTING) :]
+    return [test for test in tests if not node or test.startswith((node + "::", node + "/"))]
+
+
 def test_map(module: str, out: str, args: list[str]) -> None:
     """Run the killers once under coverage.py with each test as its own context and write, per line
-    of ``module``, the tests that execute it, fastest first (lines run only at import are left out)."""
+    of ``module``, the tests that execute it, fastest first; a line run while a test module is
+    collected counts as run by each of its tests (lines run only at qnets' import are left out)."""
     import coverage
 
     cov = coverage.Coverage(data_file=None, include=[os.path.abspath(module)])
@@ -115,6 +130,9 @@ def test_map(module: str, out: str, args: list[str]) -> None:
     passed: set[str] = set()
 
     class Contexts:
+        def pytest_collectstart(self, collector) -> None:
+            cov.switch_context(COLLECTING + collector.nodeid)
+
         def pytest_runtest_setup(self, item) -> None:
             cov.switch_context(item.nodeid)
 
@@ -125,6 +143,9 @@ def test_map(module: str, out: str, args: list[str]) -> None:
 
     cov.start()
     import_from_tree(os.environ.get("MUTATION_TREE", os.getcwd()))
+    # imported before any collection, so that its import-time lines (def, class) stay in no context
+    name = module.removesuffix(".py").replace("/", ".")
+    importlib.import_module(name if name.startswith("qnets.") else "qnets." + name)
     import pytest
 
     code = pytest.main(args, plugins=[Contexts()])
@@ -133,9 +154,11 @@ def test_map(module: str, out: str, args: list[str]) -> None:
         sys.exit(f"the killers do not pass unmutated (pytest status {code})")
     data = cov.get_data()
     tests: dict[int, list[str]] = {}
+    known = sorted(durations)
     for filename in data.measured_files():
         for line, contexts in data.contexts_by_lineno(filename).items():
-            tests[line] = sorted((context for context in contexts if context), key=lambda name: durations.get(name, 0))
+            names = {test for context in contexts if context for test in credited_tests(context, known)}
+            tests[line] = sorted(names, key=lambda name: (durations.get(name, 0), name))
     with open(out, "w") as stream:  # fastest first: the first failure (-x) comes soonest
         json.dump({line: names for line, names in tests.items() if names}, stream)
     with open(out + ".fastest", "w") as stream:  # mutmut's baseline run: one quick test that passes

@@ -47,6 +47,7 @@ from independent_constants import (
     reference,
     restate,
     sampled_second_moment,
+    vertices,
 )
 from qnets.simulate import (
     Box,
@@ -113,6 +114,27 @@ def _least_squares(positive: bool) -> tuple[Problem, Box]:
         return problem, Box.around(problem.w_star, 0.8, Grid(0.2))
     box = Box(problem.w_star - np.array([0.1, 0.15, 0.12]), problem.w_star + np.array([0.9, 1.2, 0.75]))
     assert np.all(np.abs(A @ box.hi - b) >= np.abs(A @ box.lo - b)), "construction: residuals largest at hi"
+    return problem, box
+
+
+def _least_squares_sign_pattern() -> tuple[Problem, Box]:
+    """Rows ``a_i = s * |u_i|`` of one sign pattern ``s = (+, -, +)``, and a box reaching far from
+    ``w*`` against ``s``: every residual ``a_i^T w - b_i`` is smallest at the vertex ``v = w* - s * far``,
+    negative there and larger in magnitude than anywhere else (asserted), and ``|H| m = |H (v - w*)|``
+    (``H_jk = s_j s_k |.|``), so ``G`` is attained at ``v``, where ``lo`` and ``hi`` both matter."""
+    rng = np.random.default_rng(13)
+    sign = np.array([1.0, -1.0, 1.0])
+    A = sign * rng.uniform(0.3, 1.3, size=(20, 3))
+    b = A @ np.array([0.35, -0.55, 0.2]) + 0.05 * rng.standard_normal(20)
+    problem = Quadratic.least_squares(A, b, batch_size=4)
+    far, near = np.array([0.95, 1.1, 0.7]), np.array([0.2, 0.15, 0.25])
+    lo = problem.w_star - np.where(sign > 0, far, near)
+    hi = problem.w_star + np.where(sign > 0, near, far)
+    box = Box(lo, hi)
+    vertex = problem.w_star - sign * far
+    residuals = [A @ corner - b for corner in vertices(box)]
+    assert np.all(A @ vertex - b < 0), "construction: residuals negative at the far vertex"
+    assert np.all(np.abs(A @ vertex - b) >= np.max(np.abs(residuals), axis=0)), "construction: largest there"
     return problem, box
 
 
@@ -242,6 +264,7 @@ CASES = [
     Case("rotated-sign-consistent", _sign_consistent_quadratic, EXACT, {**QUADRATIC_AT, "G": BOTH}),
     Case("least-squares-gaussian", lambda: _least_squares(False), ONE_SIDED_G, {**QUADRATIC_AT, "G": TOO_SMALL}),
     Case("least-squares-positive", lambda: _least_squares(True), EXACT, {**QUADRATIC_AT, "G": BOTH}),
+    Case("least-squares-sign-pattern", _least_squares_sign_pattern, EXACT, {**QUADRATIC_AT, "G": BOTH}),
     Case(
         "logistic-synthetic",
         lambda: (lambda p: (p, Box.around(p.w_star, 1.1, Grid(0.13))))(Logistic.synthetic(60, 3, 0.23, 5, 3)),
@@ -262,6 +285,23 @@ CASES = [
         convex=False,
         widen=3.0,
     ),
+    *[
+        Case(  # |F'| peaks inside the interval, at -+scale/sqrt 3 (the sign of -tilt), not at an end point
+            f"double-well-interior-sup, tilt {tilt:+}",
+            functools.partial(
+                lambda t: (
+                    TiltedDoubleWell(0.21, t, 1.6, GaussianNoise(0.36)),
+                    _box([-1.6 - t / 0.3], [1.6 - t / 0.3]),
+                ),
+                tilt,
+            ),
+            Attained(G=1e-8),
+            {"G": BOTH, "D": BOTH, "w*": BOTH, "F*": BOTH},
+            convex=False,
+            widen=3.0,
+        )
+        for tilt in (0.05, -0.05)
+    ],
     Case(
         "multiwell",
         lambda: (

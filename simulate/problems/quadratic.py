@@ -24,7 +24,7 @@ from qnets.simulate.problems.base import StronglyConvexProblem, sample_rows
 
 from qnets.errors import InputError, InputTypeError
 
-#: Eigenvalues below ``SPD_RTOL * lambda_max`` count as zero: H is then rejected as not SPD.
+#: Eigenvalues at or below ``SPD_RTOL * lambda_max`` count as zero: H is then rejected as not SPD.
 SPD_RTOL = 1e-12
 
 
