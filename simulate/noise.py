@@ -44,7 +44,7 @@ def gaussian_ramp(z: np.ndarray) -> np.ndarray:
     ``Phi(-z)/phi(z) = 1/(z + K)`` of the Mills ratio.
     """
     z = np.asarray(z, dtype=float)
-    out = np.empty_like(z)
+    out = np.full_like(z, np.nan)  # NaN stays NaN: it is in no band below
     phi = np.exp(-0.5 * np.clip(z, -40.0, 40.0) ** 2) / math.sqrt(2 * math.pi)  # 0 beyond |z| = 40 (underflow)
     direct = z <= _CONTINUED_FRACTION_FROM
     zd = z[direct]

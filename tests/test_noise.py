@@ -31,7 +31,7 @@ from qnets.simulate.noise import (
     gaussian_ramp,
 )
 
-from qnets.errors import InputError
+from qnets.errors import InputError, InputTypeError
 
 mpmath.mp.dps = 60
 
@@ -104,6 +104,7 @@ def test_gaussian_ramp_matches_60_digits_in_every_band_and_is_zero_past_underflo
     assert psi(38.5) == 0.0  # below the smallest double: the exact value rounds to 0 there
     np.testing.assert_array_equal(gaussian_ramp(far), 0.0)
     assert gaussian_ramp(np.array([-np.inf]))[0] == np.inf
+    assert np.isnan(gaussian_ramp(np.array([np.nan, 3.5]))[0])  # not an uninitialised entry
     assert gaussian_ramp(np.array([[0.37, -1.2]])).shape == (1, 2)
 
 
@@ -133,6 +134,20 @@ def test_gaussian_expectations_without_noise_and_where_the_scaled_mean_overflows
     far = np.array([3.1e300, -2.2e300, 0.0])  # -m / width overflows to -inf, +inf; 0 stays finite
     expected = [3.1e300, 0.0, 1e-10 * 0.13 / math.sqrt(2 * math.pi)]
     np.testing.assert_allclose(GaussianNoise(0.13).expected_ramp(far, 1e-10), expected, rtol=1e-15)
+
+
+def test_scale_parameters_are_validated_with_exact_messages():
+    cases = [
+        (lambda: GaussianNoise(-0.3), InputError, "sigma must be >= 0 and <= 1e+150, got -0.3"),
+        (lambda: GaussianNoise("0.3"), InputTypeError, "sigma must be a real number, got str"),
+        (lambda: UniformNoise(2e150), InputError, "half_width must be >= 0 and <= 1e+150, got 2e+150"),
+        (lambda: UniformNoise(math.nan), InputError, "half_width must be finite, got nan"),
+    ]
+    for build, kind, message in cases:
+        with pytest.raises(kind) as error:
+            build()
+        assert type(error.value) is kind and str(error.value) == message
+    assert GaussianNoise(1e150).sigma == 1e150 and UniformNoise(0.0).half_width == 0.0
 
 
 def test_uniform_noise_law_constants():
