@@ -151,10 +151,12 @@ def test_first_steps_match_exact_propagation(method):
 def mutant(function: Callable, *edits: tuple[str, str]) -> Callable:
     """``function`` re-compiled from its source with, for each ``(old, new)`` of ``edits``, the one
     occurrence of ``old`` replaced by ``new``, in (a copy of) its module's namespace: a bug injected
-    at run time, no file edited."""
+    at run time, no file edited.  An ``old`` that is not in the source once raises LookupError (not
+    an assertion: a changed source is no failed check, and the mutation runner counts it as a crash)."""
     source = textwrap.dedent(inspect.getsource(function))
     for old, new in edits:
-        assert source.count(old) == 1, f"{old!r} is not (once) in {function.__qualname__} any more: update the mutant"
+        if source.count(old) != 1:
+            raise LookupError(f"{old!r} is not (once) in {function.__qualname__} any more: update the mutant")
         source = source.replace(old, new)
     namespace = dict(function.__globals__)
     code = compile("from __future__ import annotations\n" + source, inspect.getsourcefile(function), "exec")
