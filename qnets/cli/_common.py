@@ -126,6 +126,10 @@ def add_memory_option(parser: argparse.ArgumentParser, full_runs_only: bool = Fa
     """``--max-memory`` and ``--max-work``: the budgets every estimate is checked against
     (``full_runs_only``: the command estimates its time only at ``--full``, from its tasks'
     recorded full-size seconds, see :func:`check_full_work`)."""
+    runs, estimate = "runs", ""
+    if full_runs_only:
+        runs = "--full runs"
+        estimate = "; the estimate sums the tasks' recorded full-size times, the quick sizes are not estimated"
     parser.add_argument(
         "--max-memory",
         type=memory_size,
@@ -139,14 +143,8 @@ def add_memory_option(parser: argparse.ArgumentParser, full_runs_only: bool = Fa
         type=duration,
         default=duration(DEFAULT_MAX_WORK),
         metavar="TIME",
-        help=f"refuse {'--full ' if full_runs_only else ''}runs estimated to take longer than this on a 2-core "
-        f"machine (default {DEFAULT_MAX_WORK}"
-        + (
-            "; the estimate sums the tasks' recorded full-size times, the quick sizes are not estimated"
-            if full_runs_only
-            else ""
-        )
-        + "); give a longer time such as 10h, or 'unlimited', to go past it on purpose",
+        help=f"refuse {runs} estimated to take longer than this on a 2-core machine (default {DEFAULT_MAX_WORK}"
+        f"{estimate}); give a longer time such as 10h, or 'unlimited', to go past it on purpose",
     )
 
 

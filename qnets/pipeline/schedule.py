@@ -49,7 +49,9 @@ def plan(tasks: Sequence[ScheduledTask]) -> list[list[int]]:
         else:
             by_study[task.study] = [index]
             groups.append(by_study[task.study])
-    return sorted(groups, key=lambda group: (-sum(tasks[index].expected_seconds for index in group), min(group)))
+    seconds = group_seconds(tasks, groups)
+    by_length = sorted(range(len(groups)), key=lambda g: (-seconds[g], min(groups[g])))
+    return [groups[g] for g in by_length]
 
 
 def group_seconds(tasks: Sequence[ScheduledTask], groups: Sequence[Sequence[int]]) -> list[float]:
