@@ -182,7 +182,7 @@ def exact_sr_quadratic(
     multiply-adds (``K' = K`` or about ``K/2``), plus at most ``K' (2 R + 1)`` ramp evaluations
     when the step changes (``R = Z_TAIL a sigma / delta``); memory
     ``O(K^2)`` a thread besides the output.  The distinct coordinates run in blocks on the cores
-    (:func:`qnets.simulate.markov.exact_kernels.propagate`), with the same result whatever their
+    (``propagate`` of ``qnets.simulate.markov.exact_kernels``), with the same result whatever their
     number.
 
     Parameters
