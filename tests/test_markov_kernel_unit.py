@@ -14,6 +14,7 @@ generic: delta = 0.375 (3/8, so that the grid points are exact doubles and the r
 same lattice), sigma, lr, H and w* none equal to 1 and no two equal, d = 2 with two state counts.
 """
 
+import dataclasses
 import itertools
 import re
 from fractions import Fraction
@@ -106,16 +107,27 @@ def test_state_space_index_and_histogram_of_states():
     ids=["below lo[0]", "below lo[1]", "above hi[0]", "above hi[1]", "off the grid"],
 )
 def test_state_space_index_refuses_rows_that_are_not_states(row):
+    """Refused with exactly this InputError (any other exception, such as numpy's own index error, fails)."""
     space = StateSpace(BOX, GRID)
-    with pytest.raises(InputError, match=r"^W has rows that are not grid points of the box$"):
+    with pytest.raises(Exception) as refusal:
         space.index(np.array([[0.0, DELTA], row]))
+    assert refusal.type is InputError and str(refusal.value) == "W has rows that are not grid points of the box"
+
+
+def test_state_space_is_frozen_and_compared_by_identity():
+    space = StateSpace(BOX, GRID)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        space.grid = Grid(0.25)
+    twin = StateSpace(BOX, GRID)
+    assert space != twin and space == space
+    assert len({space, twin}) == 2
 
 
 def test_state_space_refuses_bad_input_with_exact_messages():
-    with pytest.raises(InputTypeError, match=r"^StateSpace needs a Box and a Grid$"):
-        StateSpace(BOX, 0.375)
-    with pytest.raises(InputTypeError, match=r"^StateSpace needs a Box and a Grid$"):
-        StateSpace((BOX.lo, BOX.hi), GRID)
+    for box, grid in ((BOX, 0.375), ((BOX.lo, BOX.hi), GRID)):
+        with pytest.raises(Exception) as refusal:
+            StateSpace(box, grid)
+        assert refusal.type is InputTypeError and str(refusal.value) == "StateSpace needs a Box and a Grid"
     with pytest.raises(InputError, match=r"^box lo\[1\]=0\.4 is not a point of the grid"):
         StateSpace(Box(np.array([0.0, 0.4]), np.array([0.75, 0.75])), GRID)
     with pytest.raises(InputError, match=re.escape("W must have shape (n_chains, 2), got (1, 3)")):
@@ -221,6 +233,13 @@ def test_rounding_law_broadcasts_coordinates_and_handles_two_and_one_points():
     assert one.shape == (2, 3, 1)
     np.testing.assert_array_equal(one, 1.0)
     np.testing.assert_array_equal(rounding_law(np.array([0.3, 2.0]), np.array([0.375]), 0.29, noise), [[1.0], [1.0]])
+    # leading axes broadcast: means (2, 2, 3) with points (2, 1) or (2, K); means (2, 3) with points (2, 2, 1)
+    assert rounding_law(np.stack([means, means]), points[:, :1], 0.29, noise).shape == (2, 2, 3, 1)
+    assert rounding_law(means, np.ones((2, 2, 1)), 0.29, noise).shape == (2, 2, 3, 1)
+    stacked = rounding_law(np.stack([means, means[::-1]]), points, 0.29, noise)
+    assert stacked.shape == (2, 2, 3, 4)
+    np.testing.assert_array_equal(stacked[0], law)
+    np.testing.assert_array_equal(stacked[1, 0], rounding_law(means[1], points[0], 0.29, noise))
 
 
 SPAN = r"^transition probabilities span \[-1.5e-13, {}\] beyond round-off$"

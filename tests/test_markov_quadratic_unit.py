@@ -232,10 +232,24 @@ def test_e2_refuses_bad_input_with_exact_messages():
     for w0 in ([0.1, 0.0], [0.0, -0.75], [0.375, 1.5], [-0.375, 0.0], [2.25, 0.0]):
         with pytest.raises(InputError, match=r"^w0 must be a grid point inside the box$"):
             exact_sr_quadratic(problem, GRID, box, constant, 3, w0=np.array(w0))
-    run = exact_sr_quadratic(problem, GRID, box, constant, 2, w0=np.array([1.875, 1.125]))  # hi: inside
-    assert isinstance(run, ExactSRRun) and run.last.shape == (2,)
+    run = exact_sr_quadratic(problem, GRID, box, constant, 2)
+    assert isinstance(run, ExactSRRun)
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.last = run.averaged
+
+
+@pytest.mark.parametrize("w0", [[0.0, -0.375], [1.875, 1.125], [0.0, 1.125]], ids=["lo", "hi", "lo and hi"])
+def test_e2_accepts_a_start_on_the_box_edges_and_a_single_step(w0):
+    problem = Quadratic(H[:2], w_star=W_STAR[:2], noise=UniformNoise(0.57))
+    box = Box(LO[:2], HI[:2])
+    try:
+        run = exact_sr_quadratic(problem, GRID, box, constant, 1, w0=np.array(w0))
+    except InputError as error:
+        pytest.fail(f"a start on the box's edges, one step, refused: {error}")
+    last, averaged = reference_e2(problem, box, constant, 1, w0=np.array(w0))
+    assert run.last.shape == run.averaged.shape == (1,)
+    np.testing.assert_allclose(run.last, last, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(run.averaged, averaged, rtol=1e-12, atol=0)
 
 
 # --------------------------------------------------------------------------------------------- E1
@@ -273,8 +287,9 @@ def reference_floor(mu: float, sigma: float, delta: float, w_star: float) -> tup
         (0.7, 1.3, [0.1, 0.47, -0.61]),
         (2.3, 0.013, [0.0, 0.19, 0.31]),  # rates underflow within the first lattice: cut there
         (0.021, 0.46, [0.3]),  # noise dominates: a wide law
+        (2.3, 1e-3, [0.19, -0.19]),  # the up rate of the point nearest w* underflows: two points left
     ],
-    ids=["generic", "narrow noise", "wide law"],
+    ids=["generic", "narrow noise", "wide law", "two-point law"],
 )
 def test_e1_floor_matches_detailed_balance_in_30_digits(mu, sigma, w_star):
     floor = sr_floor_quadratic(mu, sigma, DELTA, np.array(w_star), d=len(w_star))
@@ -297,13 +312,29 @@ def test_e1_floor_depends_on_w_star_modulo_delta_and_broadcasts_a_scalar():
     assert default.d == 1 and default.gap == pytest.approx(reference_floor(0.7, 1.3, DELTA, 0.0)[0], rel=1e-12)
 
 
-def test_e1_floor_grows_its_lattice_until_the_tails_hold_less_than_tail_mass(monkeypatch):
-    """With ``TAIL_MASS`` lowered to 1e-250 the first lattice is too small and is doubled: the
-    floor is the same (the law is tiny beyond the first lattice)."""
-    reference = reference_floor(0.7, 1.3, DELTA, 0.1)
-    monkeypatch.setattr(quadratic_module, "TAIL_MASS", 1e-250)
+@pytest.mark.parametrize("tail_mass", [1e-25, 1e-250], ids=["default", "lowered"])
+def test_e1_floor_grows_its_lattice_until_the_tails_hold_less_than_tail_mass(tail_mass, monkeypatch):
+    """Each lattice the floor solves on (seen by a spy on its stationary solver) is kept only if both
+    of its open ends hold less than ``TAIL_MASS / 2``, and grown otherwise; with ``TAIL_MASS`` lowered
+    to 1e-250 the first lattice is too small and is grown (the floor is the same: the law is tiny
+    beyond the first one)."""
+    monkeypatch.setattr(quadratic_module, "TAIL_MASS", tail_mass)
+    solved = []
+    original = quadratic_module.stationary
+
+    def spy(generator, method):
+        law = original(generator, method=method)
+        solved.append((generator.shape[0], max(law.pi[0], law.pi[-1])))
+        return law
+
+    monkeypatch.setattr(quadratic_module, "stationary", spy)
     floor = sr_floor_quadratic(0.7, 1.3, DELTA, 0.1)
-    assert floor.gap == pytest.approx(reference[0], rel=1e-12)
+    assert floor.gap == pytest.approx(reference_floor(0.7, 1.3, DELTA, 0.1)[0], rel=1e-12)
+    assert solved[-1][1] < tail_mass / 2
+    assert all(end >= tail_mass / 2 for _, end in solved[:-1])
+    assert len(solved) == (1 if tail_mass == 1e-25 else 2)
+    sizes = [size for size, _ in solved]
+    assert sizes == sorted(sizes)
 
 
 def test_e1_refuses_bad_input_with_exact_messages():
