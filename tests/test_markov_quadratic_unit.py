@@ -18,9 +18,11 @@ Constants are generic: delta = 0.375 (3/8: grid points are exact doubles), h, si
 w* none equal to 1 and no two equal; d = 3 or 4 with two state counts and a repeated coordinate.
 """
 
+import contextlib
 import dataclasses
 import itertools
 import re
+import signal
 
 import mpmath
 import numpy as np
@@ -255,6 +257,23 @@ def test_e2_accepts_a_start_on_the_box_edges_and_a_single_step(w0):
 # --------------------------------------------------------------------------------------------- E1
 
 
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Fail (a check, not a hang) if the block takes longer than ``seconds``: each floor here takes
+    well under a second, so a lattice that never stops growing (or shrinks) is a failure."""
+
+    def expire(signum, frame):
+        pytest.fail(f"sr_floor_quadratic did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def reference_floor(mu: float, sigma: float, delta: float, w_star: float) -> tuple[float, float]:
     """``E_pi (mu/2) z^2`` and ``E_pi g^2`` of one coordinate on ``delta Z`` (30 digits)."""
     with mpmath.workdps(30):
@@ -282,34 +301,37 @@ def reference_floor(mu: float, sigma: float, delta: float, w_star: float) -> tup
 
 
 @pytest.mark.parametrize(
-    ("mu", "sigma", "w_star"),
+    ("mu", "sigma", "delta", "w_star"),
     [
-        (0.7, 1.3, [0.1, 0.47, -0.61]),
-        (2.3, 0.013, [0.0, 0.19, 0.31]),  # rates underflow within the first lattice: cut there
-        (0.021, 0.46, [0.3]),  # noise dominates: a wide law
-        (2.3, 1e-3, [0.19, -0.19]),  # the up rate of the point nearest w* underflows: two points left
+        (0.7, 1.3, DELTA, [0.1, 0.47, -0.61]),
+        (2.3, 0.013, DELTA, [0.0, 0.19, 0.31]),  # rates underflow within the first lattice: cut there
+        (0.021, 0.46, DELTA, [0.3]),  # noise dominates: a wide law
+        (2.3, 1e-3, DELTA, [0.19, -0.19]),  # the up rate of the point nearest w* underflows: two points left
+        (5.0, 0.2, 0.05, [0.013]),
     ],
-    ids=["generic", "narrow noise", "wide law", "two-point law"],
+    ids=["generic", "narrow noise", "wide law", "two-point law", "fine grid"],
 )
-def test_e1_floor_matches_detailed_balance_in_30_digits(mu, sigma, w_star):
-    floor = sr_floor_quadratic(mu, sigma, DELTA, np.array(w_star), d=len(w_star))
-    gaps, seconds = zip(*(reference_floor(mu, sigma, DELTA, w) for w in w_star), strict=True)
+def test_e1_floor_matches_detailed_balance_in_30_digits(mu, sigma, delta, w_star):
+    """rtol 1e-14: measured at most 9e-16 (the birth-death solve is a product of rate ratios)."""
+    with deadline(20):
+        floor = sr_floor_quadratic(mu, sigma, delta, np.array(w_star), d=len(w_star))
+    gaps, seconds = zip(*(reference_floor(mu, sigma, delta, w) for w in w_star), strict=True)
     G = float(np.sqrt(sum(seconds)))
     assert isinstance(floor, SRFloor) and floor.d == len(w_star)
-    assert floor.gap == pytest.approx(sum(gaps), rel=1e-12)
-    assert floor.G == pytest.approx(G, rel=1e-12)
-    assert floor.c3_floor == pytest.approx(np.sqrt(len(w_star)) * DELTA * G / 2, rel=1e-12)
-    assert floor.ratio == pytest.approx(sum(gaps) / (np.sqrt(len(w_star)) * DELTA * G / 2), rel=1e-12)
+    assert floor.gap == pytest.approx(sum(gaps), rel=1e-14)
+    assert floor.G == pytest.approx(G, rel=1e-14)
+    assert floor.c3_floor == pytest.approx(np.sqrt(len(w_star)) * delta * G / 2, rel=1e-14)
+    assert floor.ratio == pytest.approx(sum(gaps) / (np.sqrt(len(w_star)) * delta * G / 2), rel=1e-14)
 
 
 def test_e1_floor_depends_on_w_star_modulo_delta_and_broadcasts_a_scalar():
     reference = reference_floor(0.7, 1.3, DELTA, 0.1)
     for w_star in (0.1 + 3 * DELTA, 0.1 - 2 * DELTA):
         floor = sr_floor_quadratic(0.7, 1.3, DELTA, w_star, d=2)
-        assert floor.gap == pytest.approx(2 * reference[0], rel=1e-12)
-        assert floor.G == pytest.approx(np.sqrt(2 * reference[1]), rel=1e-12)
+        assert floor.gap == pytest.approx(2 * reference[0], rel=1e-14)
+        assert floor.G == pytest.approx(np.sqrt(2 * reference[1]), rel=1e-14)
     default = sr_floor_quadratic(0.7, 1.3, DELTA)
-    assert default.d == 1 and default.gap == pytest.approx(reference_floor(0.7, 1.3, DELTA, 0.0)[0], rel=1e-12)
+    assert default.d == 1 and default.gap == pytest.approx(reference_floor(0.7, 1.3, DELTA, 0.0)[0], rel=1e-14)
 
 
 @pytest.mark.parametrize("tail_mass", [1e-25, 1e-250], ids=["default", "lowered"])
@@ -328,8 +350,9 @@ def test_e1_floor_grows_its_lattice_until_the_tails_hold_less_than_tail_mass(tai
         return law
 
     monkeypatch.setattr(quadratic_module, "stationary", spy)
-    floor = sr_floor_quadratic(0.7, 1.3, DELTA, 0.1)
-    assert floor.gap == pytest.approx(reference_floor(0.7, 1.3, DELTA, 0.1)[0], rel=1e-12)
+    with deadline(20):
+        floor = sr_floor_quadratic(0.7, 1.3, DELTA, 0.1)
+    assert floor.gap == pytest.approx(reference_floor(0.7, 1.3, DELTA, 0.1)[0], rel=1e-14)
     assert solved[-1][1] < tail_mass / 2
     assert all(end >= tail_mass / 2 for _, end in solved[:-1])
     assert len(solved) == (1 if tail_mass == 1e-25 else 2)
