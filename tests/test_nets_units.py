@@ -379,21 +379,29 @@ def test_build_model_is_the_mlp_or_the_cnn_of_the_data():
     assert isinstance(cnn, CNN) and (cnn.length, cnn.n_classes, cnn.channels) == (23, 3, (3, 2, 4))
 
 
+def blas_threads() -> dict[str, int]:
+    return {
+        info["filepath"]: info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"
+    }
+
+
 def test_the_cnn_trains_with_one_blas_thread_and_leaves_the_callers_limit(monkeypatch):
     seen = []
     real = CNN.loss_and_gradients
 
     def spy(self, *args):
-        seen.append({info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"})
+        seen.append(blas_threads())
         return real(self, *args)
 
     monkeypatch.setattr(CNN, "loss_and_gradients", spy)
     data = tiny_data(n_features=23)
-    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
-        before = {info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"}
+    with threadpoolctl.threadpool_limits(limits=3, user_api="blas"):
+        before = blas_threads()
         train(data, good(hidden=(3, 2, 4), model="cnn", steps=2), np.random.default_rng(1))
-        after = {info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"}
-    assert before == after == {2} and seen == [{1}, {1}]
+        after = blas_threads()
+    # a library loaded under OPENBLAS_NUM_THREADS=1 may stay at 1 thread; one at least must not
+    assert max(before.values()) > 1 and after == before
+    assert seen == [dict.fromkeys(before, 1)] * 2
 
 
 # ----------------------------------------------------------------------------- minibatches and the split
