@@ -256,6 +256,9 @@ def test_a_network_must_define_every_abstract_member(missing):
         "logits": lambda self, w, b, x: x,
         "loss_and_gradients": lambda self, w, b, x, y: (x, [], []),
     }
+    complete = type("Complete", (Network,), dict(members))()
+    logits = np.array([[[0.3, -1.7, 0.9], [2.1, 0.4, -0.2]]])
+    assert close(complete.error_rate([], [], logits, np.array([0, 0])), [0.5])  # the shared members work
     del members[missing]
     partial = type("Partial", (Network,), members)
     with pytest.raises(TypeError, match=missing):
@@ -295,6 +298,8 @@ def test_train_config_defaults_are_the_documented_signature():
     )
     assert (config.decay_every, config.decay, config.model, config.optimizer) == (0, 1.0, "mlp", "sgd")
     assert config.checkpoints == () and config.snapshots == () and config.audit == ()
+    config.validate(tiny_data(n_train=40))  # the defaults are valid (32 examples a batch)
+    assert config.rate(999) == 1.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.lr = 0.3  # type: ignore[misc]
 
