@@ -360,6 +360,8 @@ def _sparse_lu(m: sp.csr_matrix) -> tuple[np.ndarray, float, int]:
     and an error of the other sign would pass the guard too: for large metastable chains the
     residual is not a certificate of accuracy (paper_notes/markov.md).
     """
+    if m.shape[0] == 1:  # one state (an absorbing closed class): nothing to solve, and no tree to pin by
+        return np.ones(1), 0.0, 0
     off = (m - sp.diags(m.diagonal())).tocsr()
     off.eliminate_zeros()
     system = (off - sp.diags(np.asarray(off.sum(axis=1)).ravel())).T.tocsc()
