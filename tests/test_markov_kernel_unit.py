@@ -272,6 +272,14 @@ def test_rounding_law_clips_round_off_and_refuses_more(monkeypatch):
                 rounding_law(np.array([0.2]), points, 0.3, None)
         else:
             np.testing.assert_array_equal(rounding_law(np.array([0.2]), points, 0.3, None), [[1.0, 0.0, 0.0]])
+        # an entry above 1 alone: 1 - above[1] = 1 + eps, below[1] - below[0] = -ROUNDOFF / 2, above[2]
+        patch([0.5 + 0.5 * ROUNDOFF, 0.5, 0.9], [1.0, -eps, 0.2])
+        if refused:
+            alone = r"^transition probabilities span \[-5e-14, 1\] beyond round-off$"
+            with pytest.raises(ArithmeticError, match=alone):
+                rounding_law(np.array([0.2]), points, 0.3, None)
+        else:
+            np.testing.assert_array_equal(rounding_law(np.array([0.2]), points, 0.3, None), [[1.0, 0.0, 0.2]])
 
 
 # ---------------------------------------------------------------------------- transition_matrix

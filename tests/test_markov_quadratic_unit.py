@@ -145,6 +145,8 @@ def test_e2_first_three_steps_match_the_enumeration_of_every_path(noise, schedul
     np.testing.assert_allclose(run.last, last, rtol=1e-12, atol=0)
     np.testing.assert_allclose(run.averaged, averaged, rtol=1e-12, atol=0)
     np.testing.assert_array_equal(run.t, [1, 2, 3])
+    with pytest.raises(dataclasses.FrozenInstanceError):  # here too: a test that reads .t (mutation map)
+        run.last = run.averaged
     flags = sorted((call["symmetric"], call["size"], call["rows"]) for call in spy)
     if mirrored:
         assert flags == [(False, 5, 1), (True, 5, 1), (True, 6, 1)]  # the repeat shares one row
@@ -322,6 +324,8 @@ def test_e1_floor_matches_detailed_balance_in_30_digits(mu, sigma, delta, w_star
     assert floor.G == pytest.approx(G, rel=1e-14)
     assert floor.c3_floor == pytest.approx(np.sqrt(len(w_star)) * delta * G / 2, rel=1e-14)
     assert floor.ratio == pytest.approx(sum(gaps) / (np.sqrt(len(w_star)) * delta * G / 2), rel=1e-14)
+    with pytest.raises(dataclasses.FrozenInstanceError):  # here too: a test that reads .ratio (mutation map)
+        floor.gap = 0.0
 
 
 def test_e1_floor_depends_on_w_star_modulo_delta_and_broadcasts_a_scalar():
