@@ -11,6 +11,7 @@ aggregated chain built densely and solved by numpy. Constants are generic (no ra
 equal).
 """
 
+import dataclasses
 import importlib
 import math
 import re
@@ -83,6 +84,18 @@ def birth_death_exact(up, down) -> list:
     return [w / total for w in weights]
 
 
+# the result
+
+
+def test_a_stationary_law_is_frozen_and_its_defaults_say_nothing_was_certified_clipped_or_solved():
+    law = st.StationaryLaw(np.array([0.25, 0.75]), 1.5e-17, "gth", "transition")
+    assert law.clipped == 0.0 and law.choice == "" and math.isnan(law.certificate)
+    assert law.solves == 0 and law.uncertified_mass == 0.0
+    assert isinstance(law.clipped, float) and isinstance(law.solves, int) and isinstance(law.uncertified_mass, float)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        law.method = "sparse-lu"
+
+
 # chain_kind and its error messages
 
 
@@ -110,9 +123,11 @@ def test_chain_kind_tells_transition_matrices_from_generators_within_the_row_sum
 
 def test_chain_kind_error_messages_are_exact():
     message = "the chain matrix must be square and non-empty, got shape (2, 3)"
-    with pytest.raises(InputError, match=re.escape(message)):
+    with pytest.raises(InputError, match="^" + re.escape(message) + "$"):
         chain_kind(np.full((2, 3), 1 / 3))
-    with pytest.raises(InputError, match=re.escape("the chain matrix must be square and non-empty, got shape (0, 0)")):
+    with pytest.raises(
+        InputError, match="^" + re.escape("the chain matrix must be square and non-empty, got shape (0, 0)") + "$"
+    ):
         chain_kind(np.zeros((0, 0)))
     with pytest.raises(InputError, match=r"^the chain matrix has NaN or infinite entries$"):
         chain_kind(np.array([[0.5, 0.5], [np.nan, 0.5]]))
@@ -126,7 +141,8 @@ def test_chain_kind_error_messages_are_exact():
     with pytest.raises(InputError, match=neither):
         chain_kind(np.array([[0.3, 0.4], [0.4, 0.3]]))
     with pytest.raises(
-        InputError, match=re.escape("method must be one of ('auto', 'birth-death', 'gth', 'sparse-lu')")
+        InputError,
+        match="^" + re.escape("method must be one of ('auto', 'birth-death', 'gth', 'sparse-lu'), got 'lu'") + "$",
     ):
         stationary(np.array([[0.3, 0.7], [0.45, 0.55]]), method="lu")
     with pytest.raises(InputError, match=r"^method 'birth-death' needs a tridiagonal chain$"):
@@ -173,6 +189,15 @@ def test_several_closed_classes_are_listed_in_the_error():
     )
     with pytest.raises(ReducibleChainError, match=r"^" + re.escape(message) + "$"):
         stationary(eleven)
+    # ten closed classes are all listed, with no " ..."; a class of exactly three states has no " ..." either
+    ten = sp.block_diag([sp.identity(9), random_transition(np.random.default_rng(7), 3)]).tocsr()
+    listed = "; ".join([f"1 state(s) from [{i}]" for i in range(9)] + ["3 state(s) from [9, 10, 11]"])
+    message = (
+        f"the chain has 10 closed communicating classes, so its stationary law is not unique: {listed}; "
+        "restrict it to one closed class"
+    )
+    with pytest.raises(ReducibleChainError, match="^" + re.escape(message) + "$"):
+        stationary(ten)
     # a transient state leading into two absorbing ones: two closed classes, the transient one is open
     fork = np.array([[0.3, 0.0, 0.7], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     fork[0] = [0.3, 0.45, 0.25]
@@ -202,9 +227,10 @@ def test_birth_death_matches_the_product_of_rate_ratios_and_is_chosen_for_tridia
 
 
 def test_birth_death_spans_beyond_the_double_range_without_overflow():
-    # ratios of 1e200 per step up to state 12, then 1e-170: log-weights far beyond any floating type
-    up = np.array([1e100] * 12 + [3.7e-85] * 9)
-    down = np.array([1e-100] * 12 + [2.9e85] * 9)
+    # ratios of 1e300 per step up to state 17, then 1e-170: log-weights of 11,700, beyond even the range of
+    # an 80-bit long double (about 11,356)
+    up = np.array([1e150] * 17 + [3.7e-85] * 9)
+    down = np.array([1e-150] * 17 + [2.9e85] * 9)
     exact = birth_death_exact(up, down)
     law = stationary(birth_death_generator(up, down))
     assert law.method == "birth-death"
@@ -213,7 +239,7 @@ def test_birth_death_spans_beyond_the_double_range_without_overflow():
             assert value == pytest.approx(float(reference), rel=1e-12)
         else:
             assert value < 1e-290
-    assert law.pi.argmax() == 12 and np.isfinite(law.pi).all()
+    assert law.pi.argmax() == 17 and np.isfinite(law.pi).all()
 
 
 def test_single_state_chain_has_law_one():
@@ -532,6 +558,8 @@ def test_auto_choice_boundaries():
 def test_grid_shape_recognises_nearest_neighbour_patterns_only():
     assert grid_shape(grid_generator(np.random.default_rng(1), 3, 5)) == (3, 5)
     assert grid_shape(grid_generator(np.random.default_rng(1), 5, 3)) == (5, 3)
+    assert grid_shape(grid_generator(np.random.default_rng(1), 5, 2)) == (5, 2)  # two columns: still a grid
+    assert ordering(grid_generator(np.random.default_rng(1), 5, 2)) == "nested dissection of the 5 x 2 grid"
     assert grid_shape(sp.identity(6)) is None  # no off-diagonal entry
     assert grid_shape(sp.diags([np.ones(5), np.ones(5)], [1, -1])) is None  # cols = 1
     assert grid_shape(sp.diags([np.ones(5), np.ones(3)], [1, 3], shape=(6, 6))) == (2, 3)
@@ -671,14 +699,15 @@ def test_certificate_merges_blocks_below_the_certified_mass_and_gives_up_when_no
     assert certificate(rho, b, blocks=8)[0] < 1e-12
     rho[8] *= 2
     worst, uncertified = certificate(rho / rho.sum(), b, blocks=8)
-    # ratios 10^-69.85: the block {8, 9} holds 1.4e-280 of the mass, just above CERTIFIED_MASS: kept, so a
-    # doubled mass there is seen
-    near_up = np.array([2.3, 1.9, 2.1, 1.7] + [10**-34.925] * 11)
-    near_down = np.array([1.7, 2.2, 1.3, 1.1] + [10**34.925] * 11)
+    # ratios 10^-69.875: the block {8, 9} holds 1.1e-280 of the mass, just above CERTIFIED_MASS: kept, so a
+    # mass 1.5 times too large there (1.65e-280) is seen
+    near_up = np.array([2.3, 1.9, 2.1, 1.7] + [10**-34.9375] * 11)
+    near_down = np.array([1.7, 2.2, 1.3, 1.1] + [10**34.9375] * 11)
     near = np.array([float(v) for v in birth_death_exact(near_up, near_down)])
-    assert 1.2e-280 < near[8] + near[9] < 1.6e-280
-    near[8] *= 2
-    assert certificate(near / near.sum(), birth_death_generator(near_up, near_down).tocsr(), blocks=8)[0] > 0.5
+    assert 1.05e-280 < near[8] + near[9] < 1.15e-280
+    near[8] *= 1.5
+    near_worst = certificate(near / near.sum(), birth_death_generator(near_up, near_down).tocsr(), blocks=8)[0]
+    assert near_worst == pytest.approx(0.5, rel=1e-3)
     exact, mass = aggregated_law(rho / rho.sum(), b, np.minimum(np.arange(16) // 2, 4))
     errors = np.abs(mass - exact) / exact
     assert worst == pytest.approx(errors.max(), rel=1e-9) and worst == pytest.approx(1.0, rel=1e-6)
