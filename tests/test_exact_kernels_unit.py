@@ -1,6 +1,6 @@
 """The compiled kernels of E2 (simulate/markov/exact_kernels.py) against independent computations.
 
-Written for the mutation run of simulate/markov/exact_kernels.py (paper_notes/mutation_mut-mse.md):
+Written for the mutation run of simulate/markov/exact_kernels.py (paper_notes/mutation_markov_solvers.md):
 its other killers (the Markov and exact-propagation tests, claims M1 and M3) take minutes. Here the
 Gaussian ramp ``psi(z) = phi(z) - z Phi(-z)`` is compared with mpmath across Cody's three intervals
 and the underflow cut; each row of SR's transition law with a direct mpmath integration of the

@@ -1,6 +1,6 @@
 """The CNN's layers (simulate/nets/conv.py) against naive loops, at generic sizes.
 
-Written for the mutation run of conv.py (issue 18 item 7; paper_notes/mutation_mut-nets.md): its
+Written for the mutation run of conv.py (issue 18 item 7; paper_notes/mutation_nets.md): its
 other killer, tests/test_nets_cnn.py, works at the module's own stride 2 and padding 1. Here the
 layer functions run at stride 3, padding 2 and kernel 4 (overlapping windows), and every
 quantity is recomputed by explicit loops over output positions and kernel offsets: im2col, the

@@ -1,7 +1,7 @@
 """The MLP, the training loop and the optimisers of simulate/nets against hand computations.
 
 Written for the mutation runs of simulate/nets/model.py, training.py and optimizers.py (issue 18
-item 7; paper_notes/mutation_mut-nets.md): their other killers (tests/test_nets.py, the N1 and N2
+item 7; paper_notes/mutation_nets.md): their other killers (tests/test_nets.py, the N1 and N2
 claim tests) train on real data for seconds to minutes; these take a few seconds together, on
 tiny networks and a tiny synthetic data set. Every quantity is recomputed without the module: the
 forward and backward pass example by example in plain numpy loops (softmax by ``math.exp``),

@@ -1,6 +1,6 @@
 """The stationary-law solvers of simulate/markov/stationary.py against independent computations.
 
-Written for the mutation run of simulate/markov/stationary.py (paper_notes/mutation_mut-mse.md): its
+Written for the mutation run of simulate/markov/stationary.py (paper_notes/mutation_markov_solvers.md): its
 other killers (the Markov and exact-propagation tests, claims M1 and M3) take minutes; these take a
 few seconds together. Each solver is run at a size where it is the one in use and compared with a
 computation that does not go through the module: the null space of a small dense matrix by
