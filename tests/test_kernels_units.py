@@ -30,9 +30,10 @@ M52 = (1 << 52) - 1
 NEAREST, STOCHASTIC = "nearest", "stochastic"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def k():
-    """qnets.simulate.kernels (the same source file) with numba's JIT off."""
+    """qnets.simulate.kernels (the same source file) with numba's JIT off; loaded afresh for every test,
+    so that the mutation runner's coverage map credits the module's constants to every test."""
     from numba.core import config
 
     spec = importlib.util.spec_from_file_location("_kernels_python", real_kernels.__file__)
@@ -46,7 +47,7 @@ def k():
     return module
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def tables(k):
     return k.ziggurat_tables()
 
