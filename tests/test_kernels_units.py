@@ -399,3 +399,27 @@ def test_ziggurat_tables_against_mpmath(k, layers):
     exact_k = [m * mr * f(mr) / v] + [mpmath.mpf(0)] + [m * x[i - 1] / x[i] for i in range(2, layers)]
     for got, want in zip(zk.tolist(), exact_k, strict=True):
         assert abs(got - mpmath.floor(want)) <= 1e-13 * want, (got, want)
+
+
+def _state_whose_first_word_is(word: int) -> list[int]:
+    """xoshiro256++'s first output is rotl(s0 + s3, 23) + s0: any word, from s0, s1, s2 chosen freely."""
+    s0, s1, s2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+    total = (word - s0) & MASK
+    total = ((total >> 23) | (total << 41)) & MASK  # rotr by 23
+    state = [s0, s1, s2, (total - s0) & MASK]
+    assert Stream(state).word() == word
+    return state
+
+
+@pytest.mark.parametrize("layer", [0, 2, 117, 255])
+def test_an_abscissa_equal_to_k_is_outside_the_rectangle(k, tables, layer):
+    """Accept at once only for abscissa < k_i: a word whose abscissa is k_i exactly goes on to the
+    wedge (or, in layer 0, the tail)."""
+    zk = [int(x) for x in tables[0]]
+    state = _state_whose_first_word_is((zk[layer] << 10) | (layer << 1) | (1 << 63))
+    probe = Stream(state)
+    want = [probe.normal(tables) for _ in range(2)]
+    assert probe.paths[0] != "rectangle"
+    out, states = np.empty((1, 2)), np.array([state], dtype=np.uint64)
+    k.draw(states, k.GAUSSIAN, out, tables)
+    np.testing.assert_array_equal(out, [want])
