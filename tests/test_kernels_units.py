@@ -1,5 +1,5 @@
 """The compiled kernels' functions under Python semantics, against an independent pure-Python reference:
-the fast killers of ``simulate/kernels.py`` in ``.ci/mutation`` (paper_notes/mutation_mut-kern.md).
+the fast killers of ``simulate/kernels.py`` in ``.ci/mutation`` (paper_notes/mutation_compiled_engine.md).
 
 The module is loaded a second time with numba's JIT off (``numba.core.config.DISABLE_JIT`` is read at
 decoration time, so ``numba.njit`` then returns the plain Python functions): no compilation, and
