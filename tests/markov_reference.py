@@ -1,4 +1,4 @@
-"""Independent reference laws of one SR step on one coordinate (for tests/test_markov_*_unit.py).
+"""Independent reference laws of one SR step on one coordinate (for tests/test_markov_*_units.py).
 
 SR sends the pre-rounding point ``y = mean - lr xi`` to the grid point ``x_j`` with the tent weight
 ``(relu(y - x_{j-1}) - 2 relu(y - x_j) + relu(y - x_{j+1})) / delta``, the edges taking the mass
