@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from kernels_reference import Stream
 from qnets.simulate import engines
 from qnets.simulate.engines import chain_states
 
@@ -12,32 +13,10 @@ from qnets.claims.verdict import Z
 
 kernels = pytest.importorskip("qnets.simulate.kernels")
 
-MASK = (1 << 64) - 1
-
-
-def _xoshiro_reference(state: list[int], count: int) -> list[int]:
-    """xoshiro256++ as published (Blackman and Vigna), on Python integers."""
-
-    def rotl(x: int, k: int) -> int:
-        return ((x << k) | (x >> (64 - k))) & MASK
-
-    s = list(state)
-    out = []
-    for _ in range(count):
-        out.append((rotl((s[0] + s[3]) & MASK, 23) + s[0]) & MASK)
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = rotl(s[3], 45)
-    return out
-
 
 def test_uniforms_are_the_top_53_bits_of_xoshiro256pp_words():
     states = chain_states(np.random.SeedSequence(3), 2)
-    expected = [[(word >> 11) * 2.0**-53 for word in _xoshiro_reference([int(x) for x in row], 7)] for row in states]
+    expected = [[(stream.word() >> 11) * 2.0**-53 for _ in range(7)] for stream in map(Stream, states)]
     out = np.empty((2, 7))
     kernels.draw(states, kernels.UNIFORM, out, engines._ziggurat())
     np.testing.assert_array_equal(out, expected)
