@@ -373,3 +373,49 @@ def test_an_abscissa_equal_to_k_is_outside_the_rectangle(k, tables, layer):
     out, states = np.empty((1, 2)), np.array([state], dtype=np.uint64)
     k.draw(states, k.GAUSSIAN, out, tables)
     np.testing.assert_array_equal(out, [want])
+
+
+def _compiled_against_python(k, tables, method):
+    """The only comparison here that runs the compiled kernels: the same inputs through the real module and
+    through its Python form, on a Gaussian stream whose draws take every ziggurat path that the
+    twelve steps reach.  It is what sees a mutant that only matters compiled (a helper's
+    ``@numba.njit`` removed, its ``inline`` option changed), which the Python form cannot."""
+    outputs = []
+    for module in (k, real_kernels):
+        states, w, grid = _states(13), _start(5), _grid()
+        arrays = (np.array(H), np.array(W_STAR), np.array(LO), np.array(HI))
+        common = (states, np.array(RATES), *arrays, module.GAUSSIAN, KINDS["gaussian"])
+        if method.startswith("bc"):
+            rounding = module.ROUND if method == "bc-nearest" else module.STOCHASTIC
+            deployed, sums = np.empty_like(w), (np.zeros_like(w), np.zeros_like(w))
+            module.quantize_rows(w, deployed, states, rounding, grid.as_tuple())
+            module.advance_bc(w, deployed, *sums, *common, rounding, grid.as_tuple(), tables)
+            result = (w, deployed, *sums)
+        else:
+            rounding = {"sgd": module.SGD, "r": module.ROUND, "sr": module.STOCHASTIC}[method]
+            sums = np.zeros_like(w)
+            module.advance(w, sums, *common, rounding, grid.as_tuple(), tables)
+            result = (w, sums)
+        drawn = np.empty((CHAINS, 7))
+        module.draw(states, module.GAUSSIAN, drawn, tables)
+        outputs.append((*result, drawn, states))
+    for python_form, compiled in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(compiled, python_form)
+
+
+@pytest.mark.parametrize("method", ["sgd", "r", "sr", "bc-nearest", "bc-stochastic"])
+def test_the_compiled_kernels_equal_their_python_form_bit_for_bit(k, tables, method):
+    _compiled_against_python(k, tables, method)
+
+
+def test_the_compiled_comparison_sees_one_ulp(k, tables, monkeypatch):
+    """A compiled step one ulp off in one coordinate (as a contracted multiply-add would be) fails."""
+    compiled = real_kernels.advance
+
+    def contracted(w, *rest):
+        compiled(w, *rest)
+        w[1, 2] = np.nextafter(w[1, 2], np.inf)
+
+    monkeypatch.setattr(real_kernels, "advance", contracted)
+    with pytest.raises(AssertionError):
+        _compiled_against_python(k, tables, "sr")
