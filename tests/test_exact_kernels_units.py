@@ -9,17 +9,35 @@ rounding probability (the hat function of the target point against the density o
 discrete noise; the band ends with the documented formula; the mirror kernels with the folding of
 the full kernel; and the forward recursion's first steps with the enumeration of every path of a
 small chain. Constants are generic: no sigma, step, spacing or curvature of 1 or a power of 2, and
-no two equal. The psi tests come first: they compile only the ramp (a mutant then costs seconds).
+no two equal.
+
+Every test runs twice: first on the module's Python form (the same source with numba's JIT off,
+``tests/python_form.py``), then compiled. Under Python semantics a mutant is judged in seconds; the
+compiled runs, which compile what each test calls (a mutant then costs up to a minute), see what only
+compiled code shows (a decorator's options, numba's integer casts).
 """
 
 import itertools
 import math
+import sys
 
 import mpmath
 import numpy as np
 import pytest
+from python_form import python_form
 
-kernels = pytest.importorskip("qnets.simulate.markov.exact_kernels")
+compiled_kernels = pytest.importorskip("qnets.simulate.markov.exact_kernels")
+kernels = compiled_kernels  # the form under test, set for each test by the fixture below
+
+
+@pytest.fixture(autouse=True, params=["python", "compiled"])
+def form(request, monkeypatch):
+    """Each test on the Python form (loaded afresh, so the mutation runner's coverage map credits the
+    module's constants to every test), then on the compiled module."""
+    module = python_form(compiled_kernels) if request.param == "python" else compiled_kernels
+    monkeypatch.setattr(sys.modules[__name__], "kernels", module)
+    return module
+
 
 mpmath.mp.dps = 30
 EMPTY = np.zeros(0)

@@ -16,13 +16,13 @@ agree bit for bit.  Constants are generic (no sigma, curvature, spacing or step 
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import mpmath
 import numpy as np
 import pytest
 from kernels_reference import M52, MASK, Stream
+from python_form import python_form
 
 real_kernels = pytest.importorskip("qnets.simulate.kernels")
 
@@ -34,15 +34,7 @@ NEAREST, STOCHASTIC = "nearest", "stochastic"
 def k():
     """qnets.simulate.kernels (the same source file) with numba's JIT off; loaded afresh for every test,
     so that the mutation runner's coverage map credits the module's constants to every test."""
-    from numba.core import config
-
-    spec = importlib.util.spec_from_file_location("_kernels_python", real_kernels.__file__)
-    module = importlib.util.module_from_spec(spec)
-    old, config.DISABLE_JIT = config.DISABLE_JIT, True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        config.DISABLE_JIT = old
+    module = python_form(real_kernels)
     assert not hasattr(module.advance, "py_func")  # a plain function, not a dispatcher
     return module
 
@@ -399,8 +391,8 @@ def _compiled_against_python(k, tables, method):
         drawn = np.empty((CHAINS, 7))
         module.draw(states, module.GAUSSIAN, drawn, tables)
         outputs.append((*result, drawn, states))
-    for python_form, compiled in zip(*outputs, strict=True):
-        np.testing.assert_array_equal(compiled, python_form)
+    for uncompiled, compiled in zip(*outputs, strict=True):
+        np.testing.assert_array_equal(compiled, uncompiled)
 
 
 @pytest.mark.parametrize("method", ["sgd", "r", "sr", "bc-nearest", "bc-stochastic"])
