@@ -120,8 +120,11 @@ def credited_tests(context: str, tests: list[str]) -> list[str]:
 
 def test_map(module: str, out: str, args: list[str]) -> None:
     """Run the killers once under coverage.py with each test as its own context and write, per line
-    of ``module``, the tests that execute it, fastest first; a line run while a test module is
-    collected counts as run by each of its tests (lines run only at qnets' import are left out)."""
+    of ``module``, the tests that execute it: by the order of their files in ``args`` (a module's
+    unit tests come first in ``.ci/mutation``: they are fast to fail and carry deadlines where a
+    mutant can loop, so a looping mutant is not first run by a slow test that has none), then fastest
+    first; a line run while a test module is collected counts as run by each of its tests (lines run
+    only at qnets' import are left out)."""
     import coverage
 
     cov = coverage.Coverage(data_file=None, include=[os.path.abspath(module)])
@@ -155,11 +158,17 @@ def test_map(module: str, out: str, args: list[str]) -> None:
     data = cov.get_data()
     tests: dict[int, list[str]] = {}
     known = sorted(durations)
+    files = [arg for arg in args if arg.endswith(".py")]
+
+    def order(name: str) -> tuple[int, float, str]:
+        path = name.split("::", 1)[0]
+        return (files.index(path) if path in files else len(files), durations.get(name, 0), name)
+
     for filename in data.measured_files():
         for line, contexts in data.contexts_by_lineno(filename).items():
             names = {test for context in contexts if context for test in credited_tests(context, known)}
-            tests[line] = sorted(names, key=lambda name: (durations.get(name, 0), name))
-    with open(out, "w") as stream:  # fastest first: the first failure (-x) comes soonest
+            tests[line] = sorted(names, key=order)
+    with open(out, "w") as stream:  # the first failure (-x) comes soonest
         json.dump({line: names for line, names in tests.items() if names}, stream)
     with open(out + ".fastest", "w") as stream:  # mutmut's baseline run: one quick test that passes
         plain = [name for name in passed if re.fullmatch(r"[\w/.:\-]+", name)]  # safe on a shell line
