@@ -53,13 +53,14 @@ def row(module: str, equivalent: dict) -> str:
     rows, kinds = mutants(module)
     killed_rows = [r for r in rows if r[3].startswith("ok_")]
     rest = [r for r in rows if not r[3].startswith("ok_")]
-    eq = sum((module, r[1], r[2]) in equivalent for r in rest)
-    status = [r[3] for r in rest if (module, r[1], r[2]) not in equivalent]
     crash_lines = {line for line, kind in kinds.items() if kind <= {"crash", "timeout"} and "crash" in kind}
     timeout_lines = {line for line, kind in kinds.items() if kind == {"timeout"}}  # stopped by mutation_kill.py
+    timed_out_rows = [r for r in killed_rows if r[1] in timeout_lines]  # not judged: no kill
+    eq = sum((module, r[1], r[2]) in equivalent for r in rest + timed_out_rows)
+    status = [r[3] for r in rest if (module, r[1], r[2]) not in equivalent]
     by_crash = sum(r[1] in crash_lines for r in killed_rows)
-    timed_out = sum(r[1] in timeout_lines for r in killed_rows)
-    killed = len(killed_rows) - timed_out
+    timed_out = sum((module, r[1], r[2]) not in equivalent for r in timed_out_rows)
+    killed = len(killed_rows) - len(timed_out_rows)
     untested = status.count("untested") + status.count("skipped")
     tested = len(rows) - untested - eq
     share = f"{100 * killed / tested:.1f}%" if tested else "-"
