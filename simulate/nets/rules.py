@@ -27,9 +27,6 @@ from qnets.simulate.grid import Grid
 class Rule:
     """Full precision: the state is the deployed weights, and steps are subtracted."""
 
-    #: Whether the state holds real weights besides the deployed ones (BC's accumulator).
-    keeps_real_weights = False
-
     def start(self, u: np.ndarray, grid: Grid, rng: np.random.Generator) -> np.ndarray:
         """The initial state from the initial real weights ``u``."""
         del grid, rng
@@ -48,8 +45,6 @@ class Rule:
 
 class BinaryConnect(Rule):
     """Real weights, clipped to [-1, 1]; deployed rounded to nearest."""
-
-    keeps_real_weights = True
 
     def deploy(self, u: np.ndarray, grid: Grid) -> np.ndarray:
         return grid.nearest(u)
