@@ -4,7 +4,8 @@
 lists every surviving, timed-out or untested mutant instead (line number, mutmut id, source line).
 Equivalent mutants are listed in .ci/mutation_equivalent.tsv (module, line number, mutmut index
 on that line, reason); they leave the denominator. "by check" counts kills whose first failure
-was an assertion, "by crash" those that died of another exception (see mutation_kill.py).
+was an assertion, "by crash" those that died of another exception (see mutation_kill.py), each
+mutant by its own logged kill (matched by its mutated line).
 """
 
 from __future__ import annotations
@@ -26,17 +27,23 @@ def equivalents() -> dict[tuple[str, int, int], str]:
         return {(module, int(line), int(index)): reason for module, line, index, reason in rows}
 
 
-def mutants(module: str) -> tuple[list[tuple], dict[int, set[str]]]:
+def mutants(module: str) -> tuple[list[tuple], dict[tuple[int, str], str], dict[int, set[str]]]:
+    """The module's mutants (id, line number, index on the line, status, source line), the kind of
+    the last logged kill of each mutated line text (``(line number, mutated line) -> kind``), and the
+    kinds logged per line (the fallback where a mutant's text is not in the log)."""
     tree = ROOT / ".mutation-trees" / module.replace("/", "_")
     if not (tree / ".mutmut-cache").exists():
-        return [], {}
+        return [], {}, {}
     with sqlite3.connect(tree / ".mutmut-cache") as db:
         rows = db.execute(QUERY, (module,)).fetchall()
-    kinds: dict[int, set[str]] = {}
+    by_mutant: dict[tuple[int, str], str] = {}
+    by_line: dict[int, set[str]] = {}
     log = tree / ".mutmut-kills.jsonl"
     for record in map(json.loads, log.read_text().splitlines() if log.exists() else []):
-        kinds.setdefault(record["line"], set()).add(record["kind"])
-    return rows, kinds
+        by_line.setdefault(record["line"], set()).add(record["kind"])
+        if len(record["mutant"]) == 1:  # a one-line mutant; later records (a retest) win
+            by_mutant[record["line"], record["mutant"][0].strip()] = record["kind"]
+    return rows, by_mutant, by_line
 
 
 def mutated_line(module: str, line: int, index: int, text: str) -> str:
@@ -49,16 +56,30 @@ def mutated_line(module: str, line: int, index: int, text: str) -> str:
     return mutated[line - 1].strip() if len(mutated) == len(source.split("\n")) else "(line removed)"
 
 
+def kill_kind(module: str, killed: tuple, by_mutant: dict, by_line: dict) -> str:
+    """How a killed mutant died: the kind logged for its own mutated line, else (a mutant that
+    removes a line, or a log without it) by its line: ``timeout`` when every kill logged there was
+    one, ``crash`` when every kill there was a crash or a timeout, else ``check``."""
+    _, line, index, _, text = killed
+    kind = by_mutant.get((line, mutated_line(module, line, index, text)))
+    if kind:
+        return kind
+    kinds = by_line.get(line, set())
+    if kinds == {"timeout"}:
+        return "timeout"
+    return "crash" if "crash" in kinds and kinds <= {"crash", "timeout"} else "check"
+
+
 def row(module: str, equivalent: dict) -> str:
-    rows, kinds = mutants(module)
+    """One markdown row; a kill is counted by check, by crash or as a timeout (not judged) per mutant."""
+    rows, by_mutant, by_line = mutants(module)
+    kinds = {r[0]: kill_kind(module, r, by_mutant, by_line) for r in rows if r[3].startswith("ok_")}
     killed_rows = [r for r in rows if r[3].startswith("ok_")]
     rest = [r for r in rows if not r[3].startswith("ok_")]
-    crash_lines = {line for line, kind in kinds.items() if kind <= {"crash", "timeout"} and "crash" in kind}
-    timeout_lines = {line for line, kind in kinds.items() if kind == {"timeout"}}  # stopped by mutation_kill.py
-    timed_out_rows = [r for r in killed_rows if r[1] in timeout_lines]  # not judged: no kill
+    timed_out_rows = [r for r in killed_rows if kinds[r[0]] == "timeout"]  # stopped by mutation_kill.py: not judged
     eq = sum((module, r[1], r[2]) in equivalent for r in rest + timed_out_rows)
     status = [r[3] for r in rest if (module, r[1], r[2]) not in equivalent]
-    by_crash = sum(r[1] in crash_lines for r in killed_rows)
+    by_crash = sum(kinds[r[0]] == "crash" for r in killed_rows)
     timed_out = sum((module, r[1], r[2]) not in equivalent for r in timed_out_rows)
     killed = len(killed_rows) - len(timed_out_rows)
     untested = status.count("untested") + status.count("skipped")
