@@ -245,3 +245,89 @@ def test_architecture_limits_and_exact_messages():
     ]:
         with pytest.raises(InputError, match=rf"^{re.escape(message)}$"):
             CNN(*arguments)
+
+
+# ----------------------------------------------------------------------------- second mutation run
+# (paper_notes/mutation_conv.md): the layer functions at stride 1 (where a window's slice of
+# ``stride (L_out - 1) + 2`` positions takes one position too many) and at other strides, paddings
+# and kernels; one scratch and tag shared by two layers; the scratch arrays the functions return;
+# a refused layer count.
+
+SIZES = [  # (length, kernel, stride, padding)
+    (13, 4, 1, 2),
+    (11, 3, 1, 0),
+    (3, 5, 1, 1),  # stride 1 and a window as wide as the padded input: one output position
+    (13, 4, 3, 2),
+    (17, 5, 3, 1),
+    (9, 2, 5, 3),
+    (14, 3, 4, 0),
+]
+
+
+@pytest.mark.parametrize(("length", "kernel", "stride", "padding"), SIZES)
+def test_every_layer_function_at_other_strides_paddings_and_kernels(length, kernel, stride, padding):
+    rng = np.random.default_rng(11)
+    x, u, b = rng.normal(size=(2, 3, length, 3)), rng.normal(size=(2, kernel, 3, 5)), rng.normal(size=(2, 1, 5))
+    assert close(conv.patches(x, kernel, stride, padding, Scratch(), ("t",)), naive_patches(x, kernel, stride, padding))
+    scratch = Scratch()
+    z, p = conv.conv_forward(x, u, ALPHA, b, stride, padding, scratch, ("t",))
+    assert close(z, naive_conv(x, u, ALPHA, b, stride, padding))
+    dz = rng.normal(size=z.shape)
+    assert close(conv.weight_gradient(dz, p, ALPHA), naive_weight_gradient(x, dz, kernel, ALPHA, stride, padding))
+    want = naive_input_gradient(dz, u, ALPHA, stride, padding, length)
+    assert close(conv.input_gradient(dz, u, ALPHA, stride, padding, length, scratch, ("t",)), want)
+
+
+def test_one_scratch_and_tag_shared_by_two_layers_of_different_lengths_and_paddings():
+    """Layer A (length 13, padding 1) then layer B (length 10, padding 2), stride 3, kernel 4, both
+    with 4 output positions, through one scratch under one tag. Their padded buffers have 15 and 14
+    positions, so they are two arrays: B's padding is zero although A wrote its input one position
+    further out, and A's input gradient (a view of its buffer) survives B's. (Two layers whose
+    ``L + 2 p`` agree at different paddings would share one buffer, whose borders the second would
+    not clear: the CNN gives every layer its own tag, and this test does not do that.)"""
+    rng = np.random.default_rng(12)
+    scratch, tag = Scratch(), ("shared",)
+    xa, xb = rng.normal(size=(2, 3, 13, 3)), rng.normal(size=(2, 3, 10, 3))
+    got_a = conv.patches(xa, K, S, 1, scratch, tag).copy()  # the same patches array holds B's next
+    got_b = conv.patches(xb, K, S, 2, scratch, tag)
+    assert close(got_a, naive_patches(xa, K, S, 1)) and close(got_b, naive_patches(xb, K, S, 2))
+    u = rng.normal(size=(2, K, 3, 5))
+    dza, dzb = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(2, 3, 4, 5))
+    grad_a = conv.input_gradient(dza, u, ALPHA, S, 1, 13, scratch, tag)
+    grad_b = conv.input_gradient(dzb, u, ALPHA, S, 2, 10, scratch, tag)
+    assert close(grad_a, naive_input_gradient(dza, u, ALPHA, S, 1, 13))
+    assert close(grad_b, naive_input_gradient(dzb, u, ALPHA, S, 2, 10))
+
+
+def test_the_layer_functions_return_their_scratch_arrays():
+    """As documented, the patches, the pre-activations and the input gradient are ``scratch``
+    arrays: a second call under the same tag and shapes writes into the first call's memory (no
+    fresh allocation), a call under another tag does not."""
+    rng = np.random.default_rng(13)
+    scratch = Scratch()
+    x1, x2 = rng.normal(size=(2, 3, 13, 3)), rng.normal(size=(2, 3, 13, 3))
+    u, b = rng.normal(size=(2, K, 3, 5)), rng.normal(size=(2, 1, 5))
+    first = conv.patches(x1, K, S, P, scratch, ("t",))
+    second = conv.patches(x2, K, S, P, scratch, ("t",))
+    assert np.shares_memory(first, second) and close(second, naive_patches(x2, K, S, P))
+    assert not np.shares_memory(conv.patches(x1, K, S, P, scratch, ("other",)), second)
+    z1, p1 = conv.conv_forward(x1, u, ALPHA, b, S, P, scratch, ("c",))
+    z2, p2 = conv.conv_forward(x2, u, ALPHA, b, S, P, scratch, ("c",))
+    assert np.shares_memory(z1, z2) and np.shares_memory(p1, p2) and close(z2, naive_conv(x2, u, ALPHA, b, S, P))
+    dz1, dz2 = rng.normal(size=z2.shape), rng.normal(size=z2.shape)
+    g1 = conv.input_gradient(dz1, u, ALPHA, S, P, 13, scratch, ("c",))
+    g2 = conv.input_gradient(dz2, u, ALPHA, S, P, 13, scratch, ("c",))
+    assert np.shares_memory(g1, g2) and close(g2, naive_input_gradient(dz2, u, ALPHA, S, P, 13))
+
+
+def test_weights_and_biases_of_a_wrong_layer_count_are_refused():
+    rng = np.random.default_rng(14)
+    weights, biases = SMALL.init(2, rng)
+    x, y = rng.normal(size=(2, 3, 29)), rng.integers(0, 5, size=(2, 3))
+    extra = [*weights[:3], weights[2], weights[3]], [*biases[:3], biases[2], biases[3]]  # a fourth convolution
+    short = weights, [*biases[:2], biases[3]]  # the third convolution's bias missing
+    for w, b in (extra, short):
+        with pytest.raises(ValueError, match=r"^zip\(\) argument \d is shorter than argument"):
+            SMALL.logits(w, b, x)
+        with pytest.raises(ValueError, match=r"^zip\(\) argument \d is shorter than argument"):
+            SMALL.loss_and_gradients(w, b, x, y)
