@@ -282,9 +282,8 @@ def test_one_scratch_and_tag_shared_by_two_layers_of_different_lengths_and_paddi
     """Layer A (length 13, padding 1) then layer B (length 10, padding 2), stride 3, kernel 4, both
     with 4 output positions, through one scratch under one tag. Their padded buffers have 15 and 14
     positions, so they are two arrays: B's padding is zero although A wrote its input one position
-    further out, and A's input gradient (a view of its buffer) survives B's. (Two layers whose
-    ``L + 2 p`` agree at different paddings would share one buffer, whose borders the second would
-    not clear: the CNN gives every layer its own tag, and this test does not do that.)"""
+    further out, and A's input gradient (a view of its buffer) survives B's. Two layers whose
+    ``L + 2 p`` agree at different paddings: the next test."""
     rng = np.random.default_rng(12)
     scratch, tag = Scratch(), ("shared",)
     xa, xb = rng.normal(size=(2, 3, 13, 3)), rng.normal(size=(2, 3, 10, 3))
@@ -297,6 +296,18 @@ def test_one_scratch_and_tag_shared_by_two_layers_of_different_lengths_and_paddi
     grad_b = conv.input_gradient(dzb, u, ALPHA, S, 2, 10, scratch, tag)
     assert close(grad_a, naive_input_gradient(dza, u, ALPHA, S, 1, 13))
     assert close(grad_b, naive_input_gradient(dzb, u, ALPHA, S, 2, 10))
+
+
+def test_one_scratch_and_tag_shared_by_two_layers_that_pad_to_the_same_length():
+    """Length 12 at padding 1, then length 10 at padding 2: both pad to 14 positions, and A's input
+    lies where B's zero border is. B's patches must still see zeros there (the padded buffer is
+    keyed by the padding: its borders are never written)."""
+    rng = np.random.default_rng(14)
+    scratch, tag = Scratch(), ("shared",)
+    xa, xb = rng.normal(size=(2, 3, 12, 3)), rng.normal(size=(2, 3, 10, 3))
+    assert close(conv.patches(xa, K, S, 1, scratch, tag), naive_patches(xa, K, S, 1))
+    assert close(conv.patches(xb, K, S, 2, scratch, tag), naive_patches(xb, K, S, 2))
+    assert close(conv.patches(xa, K, S, 1, scratch, tag), naive_patches(xa, K, S, 1))
 
 
 def test_the_layer_functions_return_their_scratch_arrays():

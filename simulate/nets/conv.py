@@ -93,8 +93,10 @@ def patches(h: np.ndarray, kernel: int, stride: int, padding: int, scratch: Scra
     """im2col: ``P[..., j, k, c] = h_p[..., s j + k, c]`` of ``h`` ``(..., length, channels)``,
     zero-padded by ``padding``; shape ``(..., L_out, kernel, channels)`` (a ``scratch`` array)."""
     *lead, length, channels = h.shape
-    padded = scratch.array((*tag, "padded"), (*lead, length + 2 * padding, channels))
-    padded[..., padding : padding + length, :] = h  # the borders stay zero
+    # keyed by the padding too: a buffer's borders are never written, so they stay zero only if
+    # every call that shares it pads alike (lengths 12 and 10 at paddings 1 and 2 both pad to 14)
+    padded = scratch.array((*tag, "padded", padding), (*lead, length + 2 * padding, channels))
+    padded[..., padding : padding + length, :] = h
     out_length = output_length(length, kernel, stride, padding)
     end = stride * (out_length - 1) + 1
     out = scratch.array((*tag, "patches"), (*lead, out_length, kernel, channels))
