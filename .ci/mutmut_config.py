@@ -2,7 +2,9 @@
 the mutated line (from $MUTATION_MAP, written by ``mutation_kill.py map``). A line that runs only at
 import time (a ``def`` or ``class`` line, a decorator, a default) gets the tests that execute the
 body of the innermost function or class around it; one outside any (a module constant), or whose
-function no killer runs, gets all of them ($MUTATION_KILLERS)."""
+function no killer runs, gets all of them ($MUTATION_KILLERS). A line of a numba-compiled function
+gets its tests and then all of them: coverage.py sees such a line only where a test runs the function
+uncompiled (a Python form, or a call from Python), never where compiled code calls it."""
 
 from __future__ import annotations
 
@@ -22,18 +24,29 @@ def _load(filename: str) -> dict[int, list[str]]:
         tests = {int(line): names for line, names in json.load(stream).items()}
     with open(filename) as stream:
         tree = ast.parse(stream.read())
+    nodes = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     spans = [
-        (min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno or node.lineno)
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        (min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno or node.lineno) for node in nodes
     ]
+    compiled = {span for span, node in zip(spans, nodes, strict=True) if any(map(_is_numba, node.decorator_list))}
     fallback: dict[int, list[str]] = {}
     for start, end in sorted(spans, key=lambda span: span[1] - span[0]):  # innermost first: it wins
         body = list(dict.fromkeys(name for line in range(start, end + 1) for name in tests.get(line, [])))
         for line in range(start, end + 1):
             if body:
                 fallback.setdefault(line, body)
-    return {**fallback, **tests}  # a line's own tests first
+    lines = {**fallback, **tests}  # a line's own tests first
+    everything = shlex.split(os.environ.get("MUTATION_KILLERS", ""))
+    for start, end in compiled:
+        for line in range(start, end + 1):
+            lines[line] = lines.get(line, []) + [name for name in everything if name not in lines.get(line, [])]
+    return lines
+
+
+def _is_numba(decorator: ast.expr) -> bool:
+    """``@numba.njit``, ``@numba.jit``, ``@njit`` and their calls (``@numba.njit(cache=True)``)."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return ast.unparse(target) in {"numba.njit", "numba.jit", "njit", "jit"}
 
 
 def pre_mutation(context) -> None:
